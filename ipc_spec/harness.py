@@ -1,0 +1,332 @@
+"""Runs scenarios across real processes and records what happened.
+
+A *scenario* is a set of named shared objects (each described by a :class:`Make`) and one program of
+:class:`~ipc_spec.history.Step` per process. :meth:`Env.run` runs it and returns a
+:class:`~ipc_spec.history.History`, or raises :class:`~ipc_spec.errors.Deadlock` when it does not
+finish by its deadline.
+
+Workers are reused. ``multiprocessing`` lets its synchronisation objects reach a process only when
+the process starts, so a :class:`Crew` of workers is started with a *bank* of fresh objects of each
+kind the scenarios ask for, and every example draws objects it alone will use. No object is used by
+two examples, so no state can leak from one to the next. When the bank lacks a kind, or runs dry, the
+crew is replaced by a new one with a larger bank; a deadlocked crew is killed and replaced too.
+"""
+
+import sys
+import time
+import types
+from typing import Any, Dict, List, Optional, Sequence
+
+from . import _child
+from .errors import Deadlock, HarnessError, WorkerDied
+from .history import History, Mark, Op, Step
+
+#: Fresh objects of each kind a new crew gets; doubled for a kind that ran dry, up to BANK_MAX.
+BANK_START = 8
+BANK_MAX = 64
+#: Seconds a crew's workers may take to start (spawn under load is slow, but not this slow).
+START_TIMEOUT = 120.0
+#: Seconds a worker gets to leave once asked before it is terminated.
+STOP_TIMEOUT = 5.0
+
+
+class Make(object):
+    """How to build one shared object: ``Make("Barrier", 3, action=f)`` is ``ctx.Barrier(3, action=f)``.
+
+    ``factory`` is the name of a context attribute, or a callable ``factory(ctx, *args, **kwargs)``
+    (a module-level function, so that it pickles by name). A callable may return a dict: its entries
+    are then reachable as ``name.key`` (``""`` is ``name`` itself), e.g. a Condition and its lock.
+    """
+
+    __slots__ = ("factory", "args", "kwargs", "key")
+
+    def __init__(self, factory, *args, **kwargs):
+        self.factory = factory
+        self.args = args
+        self.kwargs = kwargs
+        self.key = (factory, args, tuple(sorted(kwargs.items())))
+
+    def build(self, ctx):
+        if callable(self.factory):
+            return self.factory(ctx, *self.args, **self.kwargs)
+        return getattr(ctx, self.factory)(*self.args, **self.kwargs)
+
+    def __repr__(self):
+        name = getattr(self.factory, "__name__", self.factory)
+        parts = [repr(a) for a in self.args]
+        parts += ["%s=%s" % (k, getattr(v, "__name__", repr(v))) for k, v in sorted(self.kwargs.items())]
+        return "%s(%s)" % (name, ", ".join(parts))
+
+
+class _QuietMain(object):
+    """While starting a spawn or forkserver child, hide ``__main__`` so the child does not re-run it.
+
+    Under the ``pytest`` console script ``__main__`` is pytest's own script, and a child that re-runs
+    it imports pytest (0.4 s a process). Workers need nothing from ``__main__``: their target and
+    everything they use pickle by reference to importable modules.
+    """
+
+    def __init__(self, method):
+        self.active = method != "fork"
+
+    def __enter__(self):
+        if self.active:
+            self.saved = sys.modules["__main__"]
+            sys.modules["__main__"] = types.ModuleType("__main__")
+
+    def __exit__(self, *exc):
+        if self.active:
+            sys.modules["__main__"] = self.saved
+
+
+class Crew(object):
+    """Worker processes started together with a bank of shared objects.
+
+    ``bank`` maps a :attr:`Make.key` to ``(make, count)``: ``count`` objects of that kind are built
+    in the parent and inherited by every worker.
+    """
+
+    def __init__(self, ctx, method: str, size: int, bank: Dict[Any, Any]):
+        self.ctx = ctx
+        self.method = method
+        self.size = size
+        self.keys = list(bank)
+        self.index = {key: i for i, key in enumerate(self.keys)}
+        self.objects = [[make.build(ctx) for _ in range(count)] for make, count in bank.values()]
+        self.used = {key: 0 for key in self.keys}
+        self.status = ctx.RawArray("i", [-1] * size)
+        self.conns = []
+        self.procs = []
+        try:
+            with _QuietMain(method):
+                for i in range(size):
+                    parent_end, child_end = ctx.Pipe()
+                    proc = ctx.Process(target=_child.serve, name="ipc-spec-worker-%d" % i,
+                                       args=(i, child_end, self.objects, self.status))
+                    proc.daemon = True
+                    proc.start()
+                    child_end.close()
+                    self.conns.append(parent_end)
+                    self.procs.append(proc)
+        except BaseException:
+            self.kill()
+            raise
+
+    def has(self, make: Make) -> bool:
+        key = make.key
+        return key in self.index and self.used[key] < len(self.objects[self.index[key]])
+
+    def take(self, make: Make):
+        """The bank slot of an unused object of ``make``'s kind (the caller checked :meth:`has`)."""
+        slot = self.used[make.key]
+        self.used[make.key] = slot + 1
+        return self.index[make.key], slot
+
+    def alive(self) -> bool:
+        return all(p.is_alive() for p in self.procs)
+
+    def stop(self):
+        """Ask the workers to leave, then make sure they did."""
+        for conn in self.conns:
+            try:
+                conn.send(None)
+            except Exception:
+                pass
+        deadline = time.monotonic() + STOP_TIMEOUT
+        for proc in self.procs:
+            proc.join(max(0.0, deadline - time.monotonic()))
+        self.kill()
+
+    def kill(self):
+        """Terminate, then kill, then reap every worker; release the bank."""
+        for proc in self.procs:
+            if proc.is_alive():
+                proc.terminate()
+        for proc in self.procs:
+            proc.join(1.0)
+            if proc.is_alive():
+                proc.kill()
+                proc.join()
+        for conn in self.conns:
+            conn.close()
+        for proc in self.procs:
+            if hasattr(proc, "close"):
+                proc.close()
+        self.procs = []
+        self.conns = []
+        self.objects = []
+        self.status = None
+
+
+class Objects(object):
+    """Objects allocated to one example: where each name lives in its crew's bank."""
+
+    __slots__ = ("crew", "names")
+
+    def __init__(self, crew, names):
+        self.crew = crew
+        self.names = names
+
+
+class Env(object):
+    """One implementation in one start method, as a property test sees it.
+
+    ``ctx`` is the implementation's context (``multiprocessing.get_context(method)`` or an
+    equivalent); ``deadline`` bounds every example in seconds.
+    """
+
+    def __init__(self, ctx, method: str, impl: str = "multiprocessing", deadline: float = 30.0):
+        self.ctx = ctx
+        self.method = method
+        self.impl = impl
+        self.deadline = deadline
+        self.crew: Optional[Crew] = None
+        self.want: Dict[Any, Any] = {}
+        self.size = 1
+        self.crews_started = 0
+        self.examples = 0
+        if method == "forkserver" and hasattr(ctx, "set_forkserver_preload"):
+            ctx.set_forkserver_preload([_child.__name__])
+
+    # -- crews -----------------------------------------------------------------------------------
+
+    def provision(self, makes: Sequence[Make] = (), procs: int = 0):
+        """Tell the harness up front which kinds of object and how many processes examples will
+        use, so that one crew serves them all instead of one crew per new kind."""
+        for make in makes:
+            self.want.setdefault(make.key, (make, BANK_START))
+        self.size = max(self.size, procs)
+
+    def _crew_for(self, objects: Dict[str, Make], procs: int) -> Crew:
+        self.provision(objects.values(), procs)
+        crew = self.crew
+        if crew is not None and crew.size >= procs and crew.alive():
+            need = {}
+            for make in objects.values():
+                need[make.key] = need.get(make.key, 0) + 1
+            short = [k for k, n in need.items()
+                     if k not in crew.index or crew.used[k] + n > len(crew.objects[crew.index[k]])]
+            if not short:
+                return crew
+            for key in short:
+                if key in crew.index:  # ran dry: next time, twice as many
+                    make, count = self.want[key]
+                    self.want[key] = (make, min(BANK_MAX, max(count * 2, need[key])))
+        self.close()
+        self.crew = Crew(self.ctx, self.method, self.size, dict(self.want))
+        self.crews_started += 1
+        self._await_ready(self.crew)
+        return self.crew
+
+    def _await_ready(self, crew: Crew):
+        """Round-trip an empty program through every worker, so start-up never eats a deadline."""
+        for conn in crew.conns:
+            conn.send(({}, []))
+        deadline = time.monotonic() + START_TIMEOUT
+        for i, conn in enumerate(crew.conns):
+            if not conn.poll(max(0.0, deadline - time.monotonic())):
+                crew.kill()
+                self.crew = None
+                raise HarnessError("worker %d did not start within %.0f s (%s)"
+                                   % (i, START_TIMEOUT, self.method))
+            self._reply(crew, i, conn)
+
+    def _reply(self, crew: Crew, i: int, conn):
+        try:
+            reply = conn.recv()
+        except (EOFError, OSError):
+            proc = crew.procs[i]
+            proc.join(1.0)
+            crew.kill()
+            self.crew = None
+            raise WorkerDied("worker process %d ended unexpectedly (exit code %s) under %s; "
+                             "its stderr is in the captured output"
+                             % (i, proc.exitcode, self.method))
+        if reply[0] == "crash":
+            crew.kill()
+            self.crew = None
+            raise HarnessError("worker %d failed outside any step:\n%s" % (i, reply[1]))
+        return reply
+
+    def close(self):
+        if self.crew is not None:
+            crew, self.crew = self.crew, None
+            crew.stop()
+
+    # -- examples --------------------------------------------------------------------------------
+
+    def allocate(self, objects: Dict[str, Make], procs: int) -> "Objects":
+        """Fresh objects for one example that runs in phases (several :meth:`run` calls on the same
+        objects, each phase over before the next starts), on up to ``procs`` processes."""
+        crew = self._crew_for(objects, procs)
+        return Objects(crew, {name: crew.take(make) for name, make in objects.items()})
+
+    def run(self, objects, programs: Sequence[Sequence[Step]],
+            deadline: Optional[float] = None) -> History:
+        """Run one example, or one phase of one: every program in its own worker, all at once.
+
+        ``objects`` is a dict of name -> :class:`Make` (fresh objects for this call alone) or what
+        :meth:`allocate` returned. Returns the history; raises :class:`Deadlock` if the programs are
+        not over within ``deadline`` seconds (the env's default if None), after killing the crew.
+        """
+        procs = len(programs)
+        if not isinstance(objects, Objects):
+            objects = self.allocate(objects, procs)
+        crew = objects.crew
+        if crew is not self.crew or procs > crew.size:
+            raise HarnessError("objects allocated for another crew, or for fewer processes")
+        names = objects.names
+        wire = [[tuple(step) for step in program] for program in programs]
+        self.examples += 1
+        budget = self.deadline if deadline is None else deadline
+        origin = _child.clock()
+        for i in range(procs):
+            crew.conns[i].send((names, wire[i]))
+        limit = origin + budget
+        ops: List[Op] = []
+        marks: List[Mark] = []
+        for i in range(procs):
+            conn = crew.conns[i]
+            if not conn.poll(max(0.0, limit - _child.clock())):
+                self._deadlock(crew, programs, budget, origin, ops, marks, i)
+            reply = self._reply(crew, i, conn)
+            self._collect(i, programs[i], reply, ops, marks)
+        return History(ops, marks, origin, procs)
+
+    @staticmethod
+    def _collect(i, program, reply, ops, marks):
+        _, records, proc_marks = reply
+        for index, (step, (start, end, result, error)) in enumerate(zip(program, records)):
+            kind, message = error if error else (None, "")
+            ops.append(Op(i, index, step, start, end, result, kind, message))
+        marks.extend(Mark(i, label, t) for label, t in proc_marks)
+
+    def _deadlock(self, crew, programs, budget, origin, ops, marks, first):
+        """Say who is waiting on what, kill the crew, raise :class:`Deadlock`."""
+        now = _child.clock()
+        lines = ["the example did not finish within %.3g s under start method %r; "
+                 "the workers were killed" % (budget, self.method)]
+        for i, program in enumerate(programs):
+            if i < first:
+                lines.append("  process %d: finished its %d steps" % (i, len(program)))
+                continue
+            if crew.conns[i].poll(0):
+                try:
+                    self._collect(i, program, crew.conns[i].recv(), ops, marks)
+                    lines.append("  process %d: finished its %d steps" % (i, len(program)))
+                    continue
+                except Exception:
+                    pass
+            at = crew.status[i]
+            if 0 <= at < len(program):
+                lines.append("  process %d: blocked in step %d of %d: %s (waiting %.3g s)" % (
+                    i, at + 1, len(program), program[at].describe(), now - origin))
+            else:
+                lines.append("  process %d: never reported back (%d steps)" % (i, len(program)))
+        crew.kill()
+        self.crew = None
+        done = History(ops, marks, origin, len(programs))
+        if ops:
+            lines.append("what the finished steps did:")
+            lines.append(done.format())
+        raise Deadlock("\n".join(lines))

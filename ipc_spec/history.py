@@ -1,0 +1,149 @@
+"""What a scenario did: the operations each process ran, with their outcomes and timestamps.
+
+Pure data, no ``multiprocessing``: specifications (``ipc_spec.specs``) are checks over a
+:class:`History`, and can be tested on hand-written histories.
+
+Times are seconds on the machine's monotonic clock, which every process shares (CLOCK_MONOTONIC on
+Linux, ``mach_absolute_time`` on macOS), so ``a.end < b.start`` means *a* finished before *b* began,
+whichever processes ran them.
+"""
+
+from typing import Any, List, NamedTuple, Optional, Sequence, Tuple
+
+
+class Step(NamedTuple):
+    """One operation of a process's program (see ``ipc_spec._child`` for ``call``)."""
+
+    obj: str
+    call: str
+    args: tuple = ()
+    kwargs: dict = {}
+    pause: float = 0.0
+
+    def describe(self) -> str:
+        if self.call == "pause":
+            return "pause(%.3g)" % self.pause
+        if self.call.startswith("."):
+            if self.call.endswith("="):
+                return "%s%s %r" % (self.obj, self.call[:-1] + " =", self.args[0])
+            return self.obj + self.call
+        parts = [repr(a) for a in self.args]
+        parts += ["%s=%r" % kv for kv in sorted(self.kwargs.items())]
+        call = self.call[1:] + "!" if self.call.startswith("@") else self.call
+        text = "%s.%s(%s)" % (self.obj, call, ", ".join(parts))
+        if self.pause:
+            text = "pause(%.3g); %s" % (self.pause, text)
+        return text
+
+
+def call(obj: str, method: str, *args: Any, pause: float = 0.0, **kwargs: Any) -> Step:
+    """``call("b", "wait", timeout=1.0)``: the step ``b.wait(timeout=1.0)``."""
+    return Step(obj, method, args, kwargs, pause)
+
+
+def read(obj: str, attr: str, pause: float = 0.0) -> Step:
+    """The step that reads ``obj.attr``."""
+    return Step(obj, "." + attr, (), {}, pause)
+
+
+def write(obj: str, attr: str, value: Any, pause: float = 0.0) -> Step:
+    """The step ``obj.attr = value``."""
+    return Step(obj, "." + attr + "=", (value,), {}, pause)
+
+
+def macro(obj: str, name: str, *args: Any, pause: float = 0.0, **kwargs: Any) -> Step:
+    """A compound operation run in the child (``ipc_spec._child.MACROS``)."""
+    return Step(obj, "@" + name, args, kwargs, pause)
+
+
+class Op(NamedTuple):
+    """A step as it ran: who ran it, when, and what came of it."""
+
+    proc: int
+    index: int
+    step: Step
+    start: float
+    end: float
+    result: Any
+    error: Optional[str]  # the exception's type name, None if the call returned
+    message: str = ""
+
+    @property
+    def obj(self) -> str:
+        return self.step.obj
+
+    @property
+    def call(self) -> str:
+        return self.step.call
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+    @property
+    def duration(self) -> float:
+        return self.end - self.start
+
+    def outcome(self) -> str:
+        if self.error is None:
+            return "-> %r" % (self.result,)
+        return "raised %s%s" % (self.error, ": " + self.message if self.message else "")
+
+
+class Mark(NamedTuple):
+    """Something a process recorded besides its steps (a Barrier action ran), and when."""
+
+    proc: int
+    label: str
+    time: float
+
+
+class History(object):
+    """The operations of one example, in each process's program order."""
+
+    def __init__(self, ops: Sequence[Op], marks: Sequence[Mark] = (), origin: float = 0.0,
+                 procs: int = 0):
+        self.ops: List[Op] = list(ops)
+        self.marks: List[Mark] = sorted(marks, key=lambda m: m.time)
+        self.origin = origin
+        self.procs = procs or (max((o.proc for o in self.ops), default=-1) + 1)
+
+    def of(self, proc: int) -> List[Op]:
+        """The ops of process ``proc``, in program order."""
+        return [o for o in self.ops if o.proc == proc]
+
+    def select(self, obj: Optional[str] = None, call: Optional[str] = None) -> List[Op]:
+        """The ops on ``obj`` (any if None) calling ``call`` (any if None), by start time."""
+        ops = [o for o in self.ops
+               if (obj is None or o.obj == obj) and (call is None or o.call == call)]
+        return sorted(ops, key=lambda o: o.start)
+
+    def times(self, label: str) -> List[float]:
+        return [m.time for m in self.marks if m.label == label]
+
+    def format(self, ops: Optional[Sequence[Op]] = None) -> str:
+        """A table a person can read: one line an op, times in ms from the example's start."""
+        ops = self.ops if ops is None else ops
+        lines = []
+        for proc in range(self.procs):
+            mine = [o for o in ops if o.proc == proc]
+            if not mine and ops is not self.ops:
+                continue
+            lines.append("  process %d:" % proc)
+            if not mine:
+                lines.append("    (no steps)")
+            for o in mine:
+                lines.append("    [%7.1f .. %7.1f ms] %s %s" % (
+                    (o.start - self.origin) * 1e3, (o.end - self.origin) * 1e3,
+                    o.step.describe(), o.outcome()))
+        for m in self.marks:
+            lines.append("  process %d marked %r at %.1f ms" % (m.proc, m.label,
+                                                              (m.time - self.origin) * 1e3))
+        return "\n".join(lines)
+
+    def __repr__(self) -> str:
+        return "<History of %d ops in %d processes>" % (len(self.ops), self.procs)
+
+
+Program = List[Step]
+Scenario = Tuple[dict, List[Program]]

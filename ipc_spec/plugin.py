@@ -1,0 +1,253 @@
+"""The pytest plugin: options, the ``ipc_env`` fixture, Hypothesis profiles, and the verdicts.
+
+Registered through the ``pytest11`` entry point as ``ipc_spec`` (``-p no:ipc_spec`` disables it).
+
+Options, each also an ini key and an environment variable; precedence is ini < environment <
+command line:
+
+=====================  ==========================  =====================  ==========================
+option                 ini key                     environment            meaning
+=====================  ==========================  =====================  ==========================
+``--start-method``     ``ipc_start_method``        ``IPC_SPEC_START_METHOD`` fork, spawn, forkserver, a
+                                                                          comma-separated list, or all
+``--ipc-impl``         ``ipc_impl``                ``IPC_SPEC_IMPL``      module or module:attribute
+``--ipc-deadline``     ``ipc_deadline``            ``IPC_SPEC_DEADLINE``  seconds an example may take
+``--ipc-report``       (none)                      (none)                 write the verdicts as JSON
+=====================  ==========================  =====================  ==========================
+
+A property test is any test that takes the ``ipc_env`` fixture; it runs once per start method, with
+ids such as ``[spawn]``. Its property name is ``<module>.<test>`` without the ``test_`` prefixes
+(``barrier.indices``).
+"""
+
+import json
+import os
+import platform
+import sys
+
+import pytest
+from hypothesis import HealthCheck, Phase, settings
+
+from . import impl as _impl
+from .errors import UsageError
+from .harness import Env
+
+#: Settings every multi-process property uses, whatever the profile.
+PROPERTY_SETTINGS = dict(
+    deadline=None,  # an example's time is the harness's to bound, not Hypothesis's
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+    report_multiple_bugs=False,
+    print_blob=True,
+)
+
+settings.register_profile("dev", max_examples=20, **PROPERTY_SETTINGS)
+settings.register_profile("ci", max_examples=40, derandomize=True, database=None, **PROPERTY_SETTINGS)
+settings.register_profile("thorough", max_examples=400, **PROPERTY_SETTINGS)
+
+DEFAULTS = {"ipc_start_method": "all", "ipc_impl": "multiprocessing", "ipc_deadline": "30"}
+ENVIRON = {"ipc_start_method": "IPC_SPEC_START_METHOD", "ipc_impl": "IPC_SPEC_IMPL",
+           "ipc_deadline": "IPC_SPEC_DEADLINE"}
+
+
+def property_settings(**overrides):
+    """``@property_settings()``: the current profile plus what multi-process properties need."""
+    return settings(**dict(PROPERTY_SETTINGS, **overrides))
+
+
+def pytest_addoption(parser):
+    group = parser.getgroup("ipc_spec", "ipc-spec conformance kit")
+    group.addoption("--start-method", dest="ipc_start_method", default=None, metavar="METHODS",
+                    help="start methods to test: fork, spawn, forkserver, a comma-separated list, or "
+                         "all (default: every method the platform offers)")
+    group.addoption("--ipc-impl", dest="ipc_impl", default=None, metavar="MODULE[:ATTR]",
+                    help="implementation under test: any importable module or object offering "
+                         "get_context(method) (default: multiprocessing)")
+    group.addoption("--ipc-deadline", dest="ipc_deadline", default=None, metavar="SECONDS",
+                    help="seconds one example may take before it is reported as a deadlock "
+                         "(default: 30)")
+    group.addoption("--ipc-report", dest="ipc_report", default=None, metavar="PATH",
+                    help="write the conformance verdicts (property x start method) as JSON")
+    for key, default in DEFAULTS.items():
+        parser.addini(key, "default for --%s" % key.replace("ipc_", "").replace("_", "-"),
+                      default=default)
+
+
+def _setting(config, key):
+    """ini < environment < command line."""
+    value = config.getoption(key)
+    if value is None:
+        value = os.environ.get(ENVIRON[key]) or config.getini(key) or DEFAULTS[key]
+    return value
+
+
+class Kit(object):
+    """What the plugin knows for the run: the implementation, its methods, and the verdicts."""
+
+    def __init__(self, config):
+        self.impl = _impl.load(_setting(config, "ipc_impl"))
+        self.methods = _impl.parse_methods(_setting(config, "ipc_start_method"), self.impl)
+        text = _setting(config, "ipc_deadline")
+        try:
+            self.deadline = float(text)
+            if not self.deadline > 0:
+                raise ValueError
+        except ValueError:
+            raise UsageError("--ipc-deadline=%s: expected a number of seconds above 0" % text) from None
+        self.report_path = config.getoption("ipc_report")
+        self.verdicts = {}  # (property, method) -> outcome
+
+    def record(self, prop, method, outcome):
+        key = (prop, method)
+        # A test that failed in any phase stays failed.
+        if self.verdicts.get(key) in ("fail", "error"):
+            return
+        self.verdicts[key] = outcome
+
+    def pytest_runtest_logreport(self, report):
+        """Collects the verdicts (on the xdist controller too: worker reports reach it here)."""
+        props = dict(report.user_properties)
+        if "ipc_property" not in props:
+            return
+        if report.when == "call" or report.outcome != "passed":
+            outcome = {"passed": "pass", "skipped": "skip", "failed": "fail"}[report.outcome]
+            if report.when != "call" and report.outcome == "failed":
+                outcome = "error"
+            if hasattr(report, "wasxfail"):
+                outcome = "xfail" if report.outcome == "skipped" else "xpass"
+            self.record(props["ipc_property"], props["ipc_start_method"], outcome)
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "ipc_methods(*names): run this test only under these start methods")
+    try:
+        config._ipc_kit = Kit(config)
+    except UsageError as exc:
+        raise pytest.UsageError(str(exc)) from None
+    config.pluginmanager.register(config._ipc_kit, "ipc_spec_kit")
+    if config.getoption("hypothesis_profile", None) is None:
+        settings.load_profile("dev")
+
+
+def _kit(config) -> Kit:
+    return config._ipc_kit
+
+
+def pytest_report_header(config):
+    kit = _kit(config)
+    return ["ipc-spec: Python %s (%s) on %s; implementation %s (%s); start methods: %s" % (
+        platform.python_version(), platform.python_implementation(), platform.platform(terse=True),
+        kit.impl.spec, kit.impl.version, ", ".join(kit.methods))]
+
+
+def pytest_generate_tests(metafunc):
+    if "start_method" in metafunc.fixturenames:
+        methods = _kit(metafunc.config).methods
+        marker = metafunc.definition.get_closest_marker("ipc_methods")
+        if marker is not None:
+            methods = [m for m in methods if m in marker.args]
+        metafunc.parametrize("start_method", methods, ids=methods, scope="function")
+
+
+def property_name(item) -> str:
+    module = item.module.__name__.rsplit(".", 1)[-1]
+    name = getattr(item, "originalname", None) or item.name
+    strip = lambda s: s[5:] if s.startswith("test_") else s
+    return "%s.%s" % (strip(module), strip(name))
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if "ipc_env" in getattr(item, "fixturenames", ()):
+            method = item.callspec.params.get("start_method") if hasattr(item, "callspec") else None
+            item.user_properties.append(("ipc_property", property_name(item)))
+            item.user_properties.append(("ipc_start_method", method))
+
+
+@pytest.fixture
+def start_method(request):
+    """The start method of this test's run (parametrized from ``--start-method``); a method the
+    platform lacks skips the test with the reason."""
+    method = request.param
+    reason = _kit(request.config).impl.available(method)
+    if reason:
+        pytest.skip(reason)
+    return method
+
+
+@pytest.fixture
+def make_env(request, start_method):
+    """``make_env(impl=None, deadline=None)``: an :class:`~ipc_spec.harness.Env` for an
+    implementation object (default: the one under test) in this test's start method, closed after
+    the test."""
+    kit = _kit(request.config)
+    envs = []
+
+    def make(impl=None, deadline=None):
+        obj = kit.impl.obj if impl is None else impl
+        name = kit.impl.spec if impl is None else getattr(impl, "__name__", repr(impl))
+        env = Env(obj.get_context(start_method), start_method, name,
+                  deadline=kit.deadline if deadline is None else deadline)
+        envs.append(env)
+        return env
+
+    yield make
+    for env in envs:
+        env.close()
+
+
+@pytest.fixture
+def ipc_env(make_env):
+    """The implementation under test in this test's start method; its workers are reused by every
+    example of the test and stopped after it."""
+    return make_env()
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    outcome = yield
+    report = outcome.get_result()
+    props = dict(item.user_properties)
+    if report.failed and "ipc_property" in props:
+        kit = _kit(item.config)
+        report.sections.append(("ipc-spec", "property %s failed under start method %r with %s (%s).\n"
+                                "Replay: python -m pytest '%s' --start-method=%s --ipc-impl=%s; the "
+                                "seed and the example are above." % (
+                                    props["ipc_property"], props["ipc_start_method"], kit.impl.spec,
+                                    kit.impl.version, item.nodeid, props["ipc_start_method"],
+                                    kit.impl.spec)))
+
+
+def verdict_table(kit: Kit) -> dict:
+    props = sorted({p for p, _ in kit.verdicts})
+    methods = [m for m in kit.methods if any(mm == m for _, mm in kit.verdicts)]
+    return {
+        "python": platform.python_version(),
+        "implementation": platform.python_implementation(),
+        "platform": platform.platform(),
+        "impl": kit.impl.spec,
+        "impl_version": kit.impl.version,
+        "start_methods": methods,
+        "verdicts": {p: {m: kit.verdicts.get((p, m), "not run") for m in methods} for p in props},
+    }
+
+
+def pytest_terminal_summary(terminalreporter, config):
+    kit = getattr(config, "_ipc_kit", None)
+    if kit is None or not kit.verdicts or hasattr(config, "workerinput"):
+        return
+    table = verdict_table(kit)
+    methods = table["start_methods"]
+    width = max(len(p) for p in table["verdicts"])
+    terminalreporter.section("ipc-spec conformance: %s (%s)" % (kit.impl.spec, kit.impl.version))
+    terminalreporter.write_line("%-*s  %s" % (width, "property", "  ".join("%-10s" % m for m in methods)))
+    for prop, row in table["verdicts"].items():
+        terminalreporter.write_line("%-*s  %s" % (width, prop, "  ".join("%-10s" % row[m] for m in methods)))
+    counts = {}
+    for row in table["verdicts"].values():
+        for v in row.values():
+            counts[v] = counts.get(v, 0) + 1
+    terminalreporter.write_line(", ".join("%d %s" % (n, v) for v, n in sorted(counts.items())))
+    if kit.report_path:
+        with open(kit.report_path, "w") as f:
+            json.dump(table, f, indent=2, sort_keys=True)
+        terminalreporter.write_line("verdicts written to %s" % kit.report_path)

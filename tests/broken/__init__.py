@@ -1,0 +1,41 @@
+"""Deliberately broken implementations: each breaks one documented promise and nothing else.
+
+An implementation here is what ``--ipc-impl`` accepts: an object with ``get_context(method)``. It
+wraps the real ``multiprocessing`` context of that method and replaces one factory (``Barrier``,
+``Event``, ...), so the harness's own plumbing (processes, pipes) stays sound. The broken classes
+live in importable modules of this package, so that they pickle by reference under spawn and
+forkserver; these modules import nothing heavy (workers import them).
+"""
+
+import multiprocessing
+
+
+class BrokenContext(object):
+    """A real context with some factories replaced; everything else is the real one's."""
+
+    def __init__(self, real, overrides):
+        self._real = real
+        self._overrides = overrides
+
+    def __getattr__(self, name):
+        if name in self._overrides:
+            factory = self._overrides[name]
+            return lambda *args, **kwargs: factory(self._real, *args, **kwargs)
+        return getattr(self._real, name)
+
+
+class Broken(object):
+    """An implementation whose contexts replace ``overrides`` (name -> ``factory(ctx, ...)``)."""
+
+    def __init__(self, name, **overrides):
+        self.__name__ = name
+        self.overrides = overrides
+
+    def get_context(self, method):
+        return BrokenContext(multiprocessing.get_context(method), self.overrides)
+
+    def get_all_start_methods(self):
+        return multiprocessing.get_all_start_methods()
+
+    def __repr__(self):
+        return "<broken implementation %s>" % self.__name__

@@ -1,0 +1,90 @@
+"""Broken Barriers, one broken promise each."""
+
+from multiprocessing.synchronize import Barrier
+
+from . import Broken
+
+
+class DuplicateIndex(Barrier):
+    """Two waiters of a generation get the same index."""
+
+    def wait(self, timeout=None):
+        index = super().wait(timeout)
+        return max(0, index - 1)
+
+
+class ActionPerWaiter(Barrier):
+    """Runs the action in every waiter, not once per generation."""
+
+    def wait(self, timeout=None):
+        index = super().wait(timeout)
+        if self._action:
+            self._action()
+        return index
+
+
+class EarlyRelease(Barrier):
+    """Lets waiters through once all but one have arrived."""
+
+    def __init__(self, parties, action=None, timeout=None, *, ctx):
+        super().__init__(max(1, parties - 1), action, timeout, ctx=ctx)
+
+
+class ShortTimeout(Barrier):
+    """Gives up after a third of the timeout."""
+
+    def wait(self, timeout=None):
+        if timeout is None:
+            timeout = self._timeout
+        return super().wait(None if timeout is None else timeout / 3)
+
+
+class TimeoutKeepsWorking(Barrier):
+    """A timed-out wait raises, but the barrier is not left broken."""
+
+    def wait(self, timeout=None):
+        try:
+            return super().wait(timeout)
+        except Exception:
+            with self._cond:
+                if self._state == -2:  # broken: quietly repair
+                    self._state = 0
+                    self._count = 0
+            raise
+
+
+class AbortIgnored(Barrier):
+    """abort() does nothing: waiters stay blocked."""
+
+    def abort(self):
+        pass
+
+
+class ResetKeepsBroken(Barrier):
+    """reset() wakes the waiters but leaves the barrier broken."""
+
+    def reset(self):
+        super().reset()
+        self.abort()
+
+
+class NoWaitingCount(Barrier):
+    """n_waiting is always 0."""
+
+    @property
+    def n_waiting(self):
+        return 0
+
+
+def _impl(cls):
+    return Broken("barrier." + cls.__name__, Barrier=lambda ctx, *a, **k: cls(*a, ctx=ctx, **k))
+
+
+duplicate_index = _impl(DuplicateIndex)
+action_per_waiter = _impl(ActionPerWaiter)
+early_release = _impl(EarlyRelease)
+short_timeout = _impl(ShortTimeout)
+timeout_keeps_working = _impl(TimeoutKeepsWorking)
+abort_ignored = _impl(AbortIgnored)
+reset_keeps_broken = _impl(ResetKeepsBroken)
+no_waiting_count = _impl(NoWaitingCount)
