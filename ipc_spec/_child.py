@@ -13,9 +13,12 @@ schedule, never to synchronise); ``call`` is one of:
 
 - ``"method"``: ``getattr(obj, "method")(*args, **kwargs)``;
 - ``".attr"``: read ``obj.attr``;  ``".attr="``: ``obj.attr = args[0]``;
-- ``"@macro"``: ``MACROS["macro"](obj, *args, **kwargs)``, a few compound operations that must run in
-  the child (a locked increment, a critical section);
+- ``"@macro"``: ``op_macro(obj, *args, **kwargs)``, one of the compound operations at the end of
+  this module that must run in the child (a locked increment, a critical section);
 - ``"pause"``: nothing but the pause (``name`` is ignored).
+
+An argument that is a :class:`Ref` stands for the object of that name (to pass one shared object to
+another's method, e.g. ``conn.send(lock)``).
 """
 
 import os
@@ -39,6 +42,21 @@ def mark(label):
 def barrier_action():
     """A picklable Barrier ``action`` that records each time it runs."""
     mark("action")
+
+
+class Ref(object):
+    """A step argument that stands for the scenario's object ``name``."""
+
+    __slots__ = ("name",)
+
+    def __init__(self, name):
+        self.name = name
+
+    def __reduce__(self):
+        return (Ref, (self.name,))
+
+    def __repr__(self):
+        return self.name
 
 
 class Opaque(object):
@@ -78,51 +96,20 @@ def portable(value):
     return Opaque(type(value).__name__, text)
 
 
-def _incr(obj, times=1, locked=True, pause=0.0):
-    """``times`` increments of ``obj.value``, each under ``obj.get_lock()`` when ``locked``."""
-    for _ in range(times):
-        if locked:
-            with obj.get_lock():
-                value = obj.value
-                if pause:
-                    time.sleep(pause)
-                obj.value = value + 1
-        else:
-            value = obj.value
-            if pause:
-                time.sleep(pause)
-            obj.value = value + 1
-    return obj.value
-
-
-def _await_attr(obj, attr, target, timeout=10.0):
-    """Poll ``obj.attr`` until it is at least ``target`` (True), or ``timeout`` passes (False).
-
-    For waiting on a state the primitive itself reports (``Barrier.n_waiting``), not on time.
-    """
-    limit = clock() + timeout
-    while getattr(obj, attr) < target:
-        if clock() > limit:
-            return False
-        time.sleep(0.0005)
-    return True
-
-
-MACROS = {"incr": _incr, "await_attr": _await_attr}
-
-
 def run_step(objects, step):
     """Run one step; returns ``(start, end, result, error)``, ``error`` being ``(type, message)``."""
     name, call, args, kwargs, pause = step
     if pause:
         time.sleep(pause)
     obj = objects.get(name)
+    if args and any(type(a) is Ref for a in args):
+        args = [objects[a.name] if type(a) is Ref else a for a in args]
     start = clock()
     try:
         if call == "pause":
             result = None
         elif call.startswith("@"):
-            result = MACROS[call[1:]](obj, *args, **kwargs)
+            result = globals()["op_" + call[1:]](obj, *args, **kwargs)
         elif call.startswith("."):
             if call.endswith("="):
                 setattr(obj, call[1:-1], args[0])
@@ -183,3 +170,47 @@ def serve(index, conn, bank, status):
         except Exception:
             conn.send(("crash", traceback.format_exc()))
         sys.stdout.flush()
+        if _leaving:
+            return
+
+
+_leaving = []
+
+
+def op_leave(obj):
+    """End this worker once the example's reply is sent, the normal way (as a process that ends
+    after its work: ``multiprocessing`` flushes its queues on the way out)."""
+    _leaving.append(True)
+
+
+# -- macros: compound operations, run as steps "@name" ---------------------------------------
+
+
+def op_incr(obj, times=1, locked=True, pause=0.0):
+    """``times`` increments of ``obj.value``, each under ``obj.get_lock()`` when ``locked``."""
+    for _ in range(times):
+        if locked:
+            with obj.get_lock():
+                value = obj.value
+                if pause:
+                    time.sleep(pause)
+                obj.value = value + 1
+        else:
+            value = obj.value
+            if pause:
+                time.sleep(pause)
+            obj.value = value + 1
+    return obj.value
+
+
+def op_await_attr(obj, attr, target, timeout=10.0):
+    """Poll ``obj.attr`` until it is at least ``target`` (True), or ``timeout`` passes (False).
+
+    For waiting on a state the primitive itself reports (``Barrier.n_waiting``), not on time.
+    """
+    limit = clock() + timeout
+    while getattr(obj, attr) < target:
+        if clock() > limit:
+            return False
+        time.sleep(0.0005)
+    return True

@@ -262,13 +262,20 @@ class Env(object):
         return Objects(crew, {name: crew.take(make) for name, make in objects.items()})
 
     def run(self, objects, programs: Sequence[Sequence[Step]],
-            deadline: Optional[float] = None) -> History:
+            deadline: Optional[float] = None, fresh: bool = False) -> History:
         """Run one example, or one phase of one: every program in its own worker, all at once.
 
         ``objects`` is a dict of name -> :class:`Make` (fresh objects for this call alone) or what
         :meth:`allocate` returned. Returns the history; raises :class:`Deadlock` if the programs are
         not over within ``deadline`` seconds (the env's default if None), after killing the crew.
+
+        ``fresh=True`` runs the example on new processes that hold nothing but its own objects, and
+        stops them afterwards (waiting for them to exit): for properties about process start or
+        exit, and for end-of-file on a Connection, which needs every other copy of the peer end
+        closed. The parent closes its own copies of Connections once the workers have started.
         """
+        if fresh:
+            return self._run_fresh(objects, programs, deadline)
         procs = len(programs)
         if not isinstance(objects, Objects):
             objects = self.allocate(objects, procs)
@@ -292,6 +299,30 @@ class Env(object):
             reply = self._reply(crew, i, conn)
             self._collect(i, programs[i], reply, ops, marks)
         return History(ops, marks, origin, procs)
+
+    def _run_fresh(self, objects, programs, deadline):
+        saved, self.crew = self.crew, None
+        try:
+            bank = {}
+            for make in objects.values():
+                old = bank.get(make.key, (make, 0))[1]
+                bank[make.key] = (make, old + 1)
+            crew = self.crew = Crew(self.ctx, self.method, len(programs), bank)
+            self.crews_started += 1
+            self._await_ready(crew)
+            for kind in crew.objects:
+                for obj in kind:
+                    for part in (obj.values() if type(obj) is dict else (obj,)):
+                        if hasattr(part, "recv_bytes") and hasattr(part, "close"):
+                            part.close()
+            allocated = Objects(crew, {name: crew.take(make) for name, make in objects.items()})
+            history = self.run(allocated, programs, deadline)
+            self.close()
+            return history
+        finally:
+            if self.crew is not None:
+                self.crew.kill()
+            self.crew = saved
 
     @staticmethod
     def _collect(i, program, reply, ops, marks):
