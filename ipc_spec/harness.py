@@ -181,6 +181,10 @@ class Env(object):
         self.impl = impl
         self.deadline = deadline
         self.crew: Optional[Crew] = None
+        #: After a first deadlock, Hypothesis shrinks by running smaller examples that may deadlock
+        #: too: each of those gets this shorter deadline, so shrinking does not multiply the wait.
+        self.hung = False
+        self.deadline_after_hang = max(0.5, deadline / 4)
         self.want: Dict[Any, Any] = {}
         self.size = 1
         self.crews_started = 0
@@ -285,7 +289,10 @@ class Env(object):
         names = objects.names
         wire = [[tuple(step) for step in program] for program in programs]
         self.examples += 1
-        budget = self.deadline if deadline is None else deadline
+        if deadline is not None:
+            budget = deadline
+        else:
+            budget = self.deadline_after_hang if self.hung else self.deadline
         origin = _child.clock()
         for i in range(procs):
             crew.conns[i].send((names, wire[i]))
@@ -356,6 +363,9 @@ class Env(object):
                 lines.append("  process %d: never reported back (%d steps)" % (i, len(program)))
         crew.kill()
         self.crew = None
+        if self.hung and budget < self.deadline:
+            lines[0] += " (a shorter deadline than %.3g s, as an earlier example deadlocked)" % self.deadline
+        self.hung = True
         done = History(ops, marks, origin, len(programs))
         if ops:
             lines.append("what the finished steps did:")

@@ -44,6 +44,9 @@ settings.register_profile("dev", max_examples=20, **PROPERTY_SETTINGS)
 settings.register_profile("ci", max_examples=40, derandomize=True, database=None, **PROPERTY_SETTINGS)
 settings.register_profile("thorough", max_examples=400, **PROPERTY_SETTINGS)
 
+#: Seconds Hypothesis may spend shrinking one failure of a property test.
+SHRINK_SECONDS = 45
+
 DEFAULTS = {"ipc_start_method": "all", "ipc_impl": "multiprocessing", "ipc_deadline": "30"}
 ENVIRON = {"ipc_start_method": "IPC_SPEC_START_METHOD", "ipc_impl": "IPC_SPEC_IMPL",
            "ipc_deadline": "IPC_SPEC_DEADLINE"}
@@ -94,6 +97,7 @@ class Kit(object):
         except ValueError:
             raise UsageError("--ipc-deadline=%s: expected a number of seconds above 0" % text) from None
         self.report_path = config.getoption("ipc_report")
+        self.shrink_seconds = SHRINK_SECONDS
         self.verdicts = {}  # (property, method) -> outcome
 
     def record(self, prop, method, outcome):
@@ -174,13 +178,25 @@ def start_method(request):
     return method
 
 
+def _limit_shrinking(monkeypatch, seconds):
+    """Bound Hypothesis's shrinking phase (300 s by default, a documented monkeypatch point):
+    every shrinking step of a deadlocking example costs a deadline."""
+    try:
+        from hypothesis.internal.conjecture import engine
+    except ImportError:  # pragma: no cover - a Hypothesis without it shrinks as it likes
+        return
+    if hasattr(engine, "MAX_SHRINKING_SECONDS"):
+        monkeypatch.setattr(engine, "MAX_SHRINKING_SECONDS", seconds)
+
+
 @pytest.fixture
-def make_env(request, start_method):
+def make_env(request, start_method, monkeypatch):
     """``make_env(impl=None, deadline=None)``: an :class:`~ipc_spec.harness.Env` for an
     implementation object (default: the one under test) in this test's start method, closed after
     the test."""
     kit = _kit(request.config)
     envs = []
+    _limit_shrinking(monkeypatch, kit.shrink_seconds)
 
     def make(impl=None, deadline=None):
         obj = kit.impl.obj if impl is None else impl
