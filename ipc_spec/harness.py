@@ -21,9 +21,12 @@ from . import _child
 from .errors import Deadlock, HarnessError, WorkerDied
 from .history import History, Mark, Op, Step
 
-#: Fresh objects of each kind a new crew gets; doubled for a kind that ran dry, up to BANK_MAX.
+#: Fresh objects of each kind a crew gets when an example first asks for it; the next crew gets twice
+#: as many of a kind half used (up to BANK_MAX), half as many of a kind not used at all.
 BANK_START = 8
-BANK_MAX = 64
+BANK_MAX = 128
+#: Objects of a kind announced by ``Env.provision`` but not yet asked for by an example.
+BANK_PROVISIONED = 8
 #: Seconds a crew's workers may take to start (spawn under load is slow, but not this slow).
 START_TIMEOUT = 120.0
 #: Seconds a worker gets to leave once asked before it is terminated.
@@ -94,6 +97,7 @@ class Crew(object):
         self.index = {key: i for i, key in enumerate(self.keys)}
         self.objects = [[make.build(ctx) for _ in range(count)] for make, count in bank.values()]
         self.used = {key: 0 for key in self.keys}
+        self.ready = False
         self.status = ctx.RawArray("i", [-1] * size)
         self.conns = []
         self.procs = []
@@ -112,12 +116,17 @@ class Crew(object):
             self.kill()
             raise
 
-    def has(self, make: Make) -> bool:
-        key = make.key
-        return key in self.index and self.used[key] < len(self.objects[self.index[key]])
+    def short(self, makes) -> Dict[Any, int]:
+        """The kinds among ``makes`` this crew has too few unused objects of, with how many are
+        needed."""
+        need: Dict[Any, int] = {}
+        for make in makes:
+            need[make.key] = need.get(make.key, 0) + 1
+        return {key: n for key, n in need.items()
+                if key not in self.index or self.used[key] + n > len(self.objects[self.index[key]])}
 
     def take(self, make: Make):
-        """The bank slot of an unused object of ``make``'s kind (the caller checked :meth:`has`)."""
+        """The bank slot of an unused object of ``make``'s kind (the caller checked :meth:`short`)."""
         slot = self.used[make.key]
         self.used[make.key] = slot + 1
         return self.index[make.key], slot
@@ -125,13 +134,24 @@ class Crew(object):
     def alive(self) -> bool:
         return all(p.is_alive() for p in self.procs)
 
-    def stop(self):
-        """Ask the workers to leave, then make sure they did."""
+    def release(self):
+        """Ask the workers to leave (they exit once their current example is over)."""
         for conn in self.conns:
             try:
                 conn.send(None)
             except Exception:
                 pass
+
+    def reaped(self) -> bool:
+        """True (and the crew's resources released) once every worker has exited."""
+        if any(p.is_alive() for p in self.procs):  # is_alive() reaps the ones that exited
+            return False
+        self.kill()
+        return True
+
+    def stop(self):
+        """Ask the workers to leave, then make sure they did."""
+        self.release()
         deadline = time.monotonic() + STOP_TIMEOUT
         for proc in self.procs:
             proc.join(max(0.0, deadline - time.monotonic()))
@@ -181,6 +201,8 @@ class Env(object):
         self.impl = impl
         self.deadline = deadline
         self.crew: Optional[Crew] = None
+        self.standby: Optional[Crew] = None
+        self.retired: List[Crew] = []  # asked to leave, not yet reaped
         #: After a first deadlock, Hypothesis shrinks by running smaller examples that may deadlock
         #: too: each of those gets this shorter deadline, so shrinking does not multiply the wait.
         self.hung = False
@@ -198,32 +220,63 @@ class Env(object):
         """Tell the harness up front which kinds of object and how many processes examples will
         use, so that one crew serves them all instead of one crew per new kind."""
         for make in makes:
-            self.want.setdefault(make.key, (make, BANK_START))
+            self.want.setdefault(make.key, (make, BANK_PROVISIONED))
         self.size = max(self.size, procs)
 
     def _crew_for(self, objects: Dict[str, Make], procs: int) -> Crew:
-        self.provision(objects.values(), procs)
+        for make in objects.values():
+            if self.want.get(make.key, (None, 0))[1] < BANK_START:
+                self.want[make.key] = (make, BANK_START)
+        self.size = max(self.size, procs)
         crew = self.crew
         if crew is not None and crew.size >= procs and crew.alive():
-            need = {}
-            for make in objects.values():
-                need[make.key] = need.get(make.key, 0) + 1
-            short = [k for k, n in need.items()
-                     if k not in crew.index or crew.used[k] + n > len(crew.objects[crew.index[k]])]
+            short = crew.short(objects.values())
             if not short:
+                self._prepare_standby(crew)
                 return crew
-            for key in short:
+            for key, need in short.items():
                 if key in crew.index:  # ran dry: next time, twice as many
                     make, count = self.want[key]
-                    self.want[key] = (make, min(BANK_MAX, max(count * 2, need[key])))
-        self.close()
-        self.crew = Crew(self.ctx, self.method, self.size, dict(self.want))
-        self.crews_started += 1
+                    self.want[key] = (make, min(BANK_MAX, max(count * 2, need)))
+        if self.crew is not None:  # retire it: its workers exit while the next crew works
+            self.crew.release()
+            self.retired = [c for c in self.retired if not c.reaped()] + [self.crew]
+            self.crew = None
+        standby, self.standby = self.standby, None
+        if (standby is not None and standby.size >= procs and standby.alive()
+                and not standby.short(objects.values())):
+            self.crew = standby
+        else:
+            if standby is not None:
+                standby.stop()
+            self.crew = Crew(self.ctx, self.method, self.size, dict(self.want))
+            self.crews_started += 1
         self._await_ready(self.crew)
         return self.crew
 
+    def _prepare_standby(self, crew: Crew):
+        """Once a kind in the bank is half used, start the next crew (with twice as many of that
+        kind) in the background, so that its start-up overlaps the examples still to run."""
+        if self.standby is not None:
+            return
+        low = [key for key in crew.keys if 2 * crew.used[key] >= len(crew.objects[crew.index[key]])]
+        if not low:
+            return
+        for key in crew.keys:  # size the next bank by what this one's examples used
+            make, count = self.want[key]
+            used = crew.used[key]
+            if key in low:
+                count = min(BANK_MAX, 2 * count)
+            elif used == 0:
+                count = max(BANK_PROVISIONED, count // 2)
+            self.want[key] = (make, count)
+        self.standby = Crew(self.ctx, self.method, self.size, dict(self.want))
+        self.crews_started += 1
+
     def _await_ready(self, crew: Crew):
         """Round-trip an empty program through every worker, so start-up never eats a deadline."""
+        if crew.ready:
+            return
         for conn in crew.conns:
             conn.send(({}, []))
         deadline = time.monotonic() + START_TIMEOUT
@@ -234,6 +287,7 @@ class Env(object):
                 raise HarnessError("worker %d did not start within %.0f s (%s)"
                                    % (i, START_TIMEOUT, self.method))
             self._reply(crew, i, conn)
+        crew.ready = True
 
     def _reply(self, crew: Crew, i: int, conn):
         try:
@@ -253,8 +307,13 @@ class Env(object):
         return reply
 
     def close(self):
-        if self.crew is not None:
-            crew, self.crew = self.crew, None
+        """Stop every crew this env started, and reap every worker."""
+        crews = self.retired + [c for c in (self.crew, self.standby) if c is not None]
+        self.crew = self.standby = None
+        self.retired = []
+        for crew in crews:
+            crew.release()
+        for crew in crews:
             crew.stop()
 
     # -- examples --------------------------------------------------------------------------------
@@ -324,7 +383,8 @@ class Env(object):
                             part.close()
             allocated = Objects(crew, {name: crew.take(make) for name, make in objects.items()})
             history = self.run(allocated, programs, deadline)
-            self.close()
+            self.crew = None
+            crew.stop()
             return history
         finally:
             if self.crew is not None:

@@ -4,7 +4,7 @@ from hypothesis import strategies as st
 
 #: Seconds a process pauses before a step, to perturb the schedule (never to synchronise).
 #: Shrinks towards no pause at all.
-PAUSES = (0.0, 0.0005, 0.002, 0.01)
+PAUSES = (0.0, 0.0001, 0.0005, 0.002)
 
 
 def pauses():
