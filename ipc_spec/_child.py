@@ -15,7 +15,9 @@ schedule, never to synchronise); ``call`` is one of:
 - ``".attr"``: read ``obj.attr``;  ``".attr="``: ``obj.attr = args[0]``;
 - ``"@macro"``: ``op_macro(obj, *args, **kwargs)``, one of the compound operations at the end of
   this module that must run in the child (a locked increment, a critical section);
-- ``"pause"``: nothing but the pause (``name`` is ignored).
+- ``"pause"``: nothing but the pause (``name`` is ignored);
+- ``"die"``: after the pause, send what was done so far and kill this process with SIGKILL (fault
+  injection: the crew is replaced after such an example).
 
 An argument that is a :class:`Ref` stands for the object of that name (to pass one shared object to
 another's method, e.g. ``conn.send(lock)``).
@@ -160,6 +162,12 @@ def serve(index, conn, bank, status):
             records = []
             for number, step in enumerate(program):
                 status[index] = number
+                if step[1] == "die":  # fault injection: report what was done, then SIGKILL self
+                    if step[4]:
+                        time.sleep(step[4])
+                    mark("died")
+                    conn.send(("died", records, list(_marks)))
+                    os.kill(os.getpid(), signal.SIGKILL)
                 records.append(run_step(objects, step))
             status[index] = -1
             reply = ("done", records, list(_marks))
@@ -214,3 +222,302 @@ def op_await_attr(obj, attr, target, timeout=10.0):
             return False
         time.sleep(0.0005)
     return True
+
+
+def op_critical(obj, counter=None, hold=0.0, use_with=False):
+    """One critical section under ``obj`` (a Lock, RLock or Semaphore; ipc_spec.specs.lock).
+
+    Acquires ``obj`` (``acquire()``, or ``with obj:`` when ``use_with``), then reads ``counter.value``
+    (a shared RawValue, if given), sleeps ``hold`` seconds, writes back the value read plus one, and
+    releases. Returns the clock times ``(enter, exit)`` taken just after the acquire returned and
+    just before the release began: an interval inside the one in which this process held ``obj``.
+    """
+    if use_with:
+        with obj:
+            enter = clock()
+            if counter is not None:
+                value = counter.value
+            if hold:
+                time.sleep(hold)
+            if counter is not None:
+                counter.value = value + 1
+            leave = clock()
+        return (enter, leave)
+    if obj.acquire() is not True:
+        raise RuntimeError("acquire() did not return True")
+    try:
+        enter = clock()
+        if counter is not None:
+            value = counter.value
+        if hold:
+            time.sleep(hold)
+        if counter is not None:
+            counter.value = value + 1
+        leave = clock()
+    finally:
+        obj.release()
+    return (enter, leave)
+
+
+# -- Queue, SimpleQueue, JoinableQueue (ipc_spec.specs.queue) ---------------------------------
+
+
+def queue_blob(seed, size):
+    """``size`` bytes that depend on ``seed``: a big payload built cheaply in the process that puts
+    it, instead of crossing the harness's pipe."""
+    import hashlib
+
+    unit = hashlib.sha256(b"ipc-spec-blob-%d" % seed).digest() * 32  # 1 KiB
+    return (unit * (size // len(unit) + 1))[:size]
+
+
+def queue_fingerprint(value):
+    """A short digest of ``value``, the same in every process for values that are equal and of the
+    same types (a pickle round trip keeps both); dicts and sets in any order."""
+    import hashlib
+
+    digest = hashlib.sha1()
+    _queue_digest(digest, value)
+    return digest.hexdigest()[:20]
+
+
+def _queue_digest(digest, value):
+    kind = type(value)
+    if kind is list or kind is tuple:
+        digest.update(b"%s%d[" % (kind.__name__.encode(), len(value)))
+        for item in value:
+            _queue_digest(digest, item)
+        digest.update(b"]")
+    elif kind is dict:
+        parts = sorted(queue_fingerprint(k) + queue_fingerprint(v) for k, v in value.items())
+        digest.update(("dict%d[%s]" % (len(parts), ",".join(parts))).encode())
+    elif kind is set or kind is frozenset:
+        parts = sorted(queue_fingerprint(v) for v in value)
+        digest.update(("%s%d[%s]" % (kind.__name__, len(parts), ",".join(parts))).encode())
+    elif kind is bytes:
+        digest.update(b"bytes%d:" % len(value))
+        digest.update(value)
+    elif kind is str:
+        data = value.encode("utf-8", "surrogatepass")
+        digest.update(b"str%d:" % len(data))
+        digest.update(data)
+    else:  # None, bool, int, float (repr keeps -0.0 and every bit), complex
+        digest.update(("%s:%r;" % (kind.__name__, value)).encode())
+
+
+def op_queue_put(obj, producer, seq, payload=None, blob=None, method="put", args=(), **kwargs):
+    """``obj.<method>((producer, seq, payload), *args, **kwargs)``: put a tagged item. With
+    ``blob=(seed, size)`` the payload is ``queue_blob(seed, size)``, built here."""
+    if blob is not None:
+        payload = queue_blob(*blob)
+    return getattr(obj, method)((producer, seq, payload), *args, **kwargs)
+
+
+def op_queue_get(obj, *args, **kwargs):
+    """``obj.get(*args, **kwargs)`` (or ``method=``, e.g. ``get_nowait``), answering with
+    ``(producer, seq, fingerprint of the payload)`` for a tagged item, ``(None, None,
+    fingerprint)`` for any other item: big payloads need not cross back to the parent."""
+    method = kwargs.pop("method", "get")
+    item = getattr(obj, method)(*args, **kwargs)
+    if type(item) is tuple and len(item) == 3:
+        return (item[0], item[1], queue_fingerprint(item[2]))
+    return (None, None, queue_fingerprint(item))
+
+
+# -- Condition macros (ipc_spec.specs.condition) ----------------------------------------------
+
+
+def op_cond_bump(cond, value, notify_all=True):
+    """Holding ``cond``: add one to the shared ``value.value``, then ``notify_all()`` (or
+    ``notify()``). Returns the new value."""
+    with cond:
+        value.value += 1
+        if notify_all:
+            cond.notify_all()
+        else:
+            cond.notify()
+        return value.value
+
+
+def op_cond_wait_for(cond, value, count, lock, target, timeout):
+    """Holding ``cond``: add one to ``count.value`` (so another process can see this one is about
+    to wait), then ``cond.wait_for(predicate, timeout)``.
+
+    The predicate returns ``value.value`` once it is at least ``target`` (>= 1, so truthy), else
+    None. When ``lock`` (the condition's plain, non-recursive Lock) is given, the predicate also
+    checks that it runs with the lock held: if ``lock.acquire(False)`` succeeds the lock was free,
+    and it marks ``"cond-predicate-unlocked"``.
+
+    Returns ``(result, last, calls)``: what ``wait_for`` returned, what the predicate returned last,
+    and how many times it was called.
+    """
+    state = [None, 0]  # last value, calls
+
+    def predicate():
+        state[1] += 1
+        if lock is not None and lock.acquire(False):
+            lock.release()
+            mark("cond-predicate-unlocked")
+        current = value.value
+        state[0] = current if current >= target else None
+        return state[0]
+
+    with cond:
+        count.value += 1
+        result = cond.wait_for(predicate, timeout)
+    return (result, state[0], state[1])
+
+
+# -- Value / Array macros (ipc_spec.specs.value) ----------------------------------------------
+
+
+def op_value_incr_with(obj, times=1, pause=0.0):
+    """``times`` increments of ``obj.value``, each inside ``with obj:`` (a synchronized wrapper is a
+    context manager holding its lock), pausing ``pause`` s between the read and the write."""
+    for _ in range(times):
+        with obj:
+            value = obj.value
+            if pause:
+                time.sleep(pause)
+            obj.value = value + 1
+    return obj.value
+
+
+def op_value_lock_call(obj, method, *args):
+    """``obj.get_lock().<method>(*args)``."""
+    return getattr(obj.get_lock(), method)(*args)
+
+
+def op_value_reentrant(obj):
+    """Take ``obj.get_lock()``, then try it again without blocking: True if the holder could take it
+    again (a recursive lock). Releases what it took. ``obj.get_lock`` missing raises AttributeError."""
+    lock = obj.get_lock()
+    lock.acquire()
+    try:
+        again = lock.acquire(False)
+        if again:
+            lock.release()
+    finally:
+        lock.release()
+    return again
+
+
+# -- Pipe / Connection macros (ipc_spec.specs.connection) -------------------------------------
+
+
+def conn_canon(value):
+    """``value`` as plain nested tuples that compare equal exactly when two values are equal and of
+    the same types: ``(type name, content)``, floats by ``repr`` (so -0.0 and NaN compare), dicts
+    in their order, sets sorted. The same in every process, so a parent can compare what was sent
+    with what arrived without the value crossing back."""
+    kind = type(value)
+    if kind is list or kind is tuple:
+        return (kind.__name__, tuple(conn_canon(v) for v in value))
+    if kind is dict:
+        return ("dict", tuple((conn_canon(k), conn_canon(v)) for k, v in value.items()))
+    if kind is set or kind is frozenset:
+        return (kind.__name__, tuple(sorted((conn_canon(v) for v in value), key=repr)))
+    if kind is float or kind is complex:
+        return (kind.__name__, repr(value))
+    if kind is bytearray:
+        return ("bytearray", bytes(value))
+    if value is None or kind in (bool, int, str, bytes):
+        return (kind.__name__, value)
+    return (kind.__name__ + "?", repr(value)[:200])
+
+
+def op_recv_canon(conn):
+    """``conn.recv()``, answered as :func:`conn_canon` of what arrived."""
+    return conn_canon(conn.recv())
+
+
+def conn_blob(seed, size):
+    """``size`` bytes expanded from ``seed`` (SHAKE-128: every block differs, about 0.1 s for
+    40 MiB): a big message built where it is sent instead of crossing the harness's pipe."""
+    import hashlib
+
+    return hashlib.shake_128(b"ipc-spec-conn-%d" % seed).digest(size)
+
+
+def conn_digest(data):
+    """``(length, digest)`` of a bytes-like message: what crosses back instead of the message."""
+    import hashlib
+
+    return (len(data), hashlib.sha256(data).hexdigest()[:32])
+
+
+def op_send_blob(conn, seed, size, raw=False):
+    """Send ``conn_blob(seed, size)`` with ``send_bytes`` (``raw``) or ``send``; returns its
+    :func:`conn_digest`. If the send raises ValueError (documented for messages of about 32 MiB
+    and more on some systems) an empty message is sent instead the same way, so the receiver is
+    not left waiting, and the ValueError is raised as the step's outcome."""
+    data = conn_blob(seed, size)
+    send = conn.send_bytes if raw else conn.send
+    try:
+        send(data)
+    except ValueError:
+        send(b"")
+        raise
+    return conn_digest(data)
+
+
+def op_recv_blob(conn, raw=False):
+    """``conn.recv_bytes()`` (``raw``) or ``conn.recv()``, answered as the :func:`conn_digest` of the
+    message; ``(type name, None)`` if ``recv()`` returned something that is not bytes."""
+    data = conn.recv_bytes() if raw else conn.recv()
+    if type(data) is not bytes:
+        return (type(data).__name__, None)
+    return conn_digest(data)
+
+
+def op_recv_into(conn, size, offset=None, typecode="B", fill=0xEE):
+    """``conn.recv_bytes_into(buf[, offset])`` into a fresh buffer of ``size`` bytes filled with
+    ``fill``: a bytearray (typecode ``"B"``) or an ``array.array`` of ``typecode``.
+
+    Answers ``("ok", count, bytes of the whole buffer)``, or ``("BufferTooShort", e.args[0])`` when
+    that exception (by name: the implementation's own class) is raised; other exceptions are the
+    step's outcome."""
+    import array
+
+    data = bytes([fill]) * size
+    if typecode == "B":
+        buf = bytearray(data)
+    else:
+        buf = array.array(typecode)
+        buf.frombytes(data)
+    try:
+        if offset is None:
+            count = conn.recv_bytes_into(buf)
+        else:
+            count = conn.recv_bytes_into(buf, offset)
+    except Exception as exc:
+        if type(exc).__name__ != "BufferTooShort":
+            raise
+        message = exc.args[0] if exc.args else None
+        return ("BufferTooShort", bytes(message) if message is not None else None)
+    return ("ok", count, bytes(buf) if typecode == "B" else buf.tobytes())
+
+
+def conn_wait_function(conn):
+    """The ``wait`` of the implementation ``conn`` comes from: the ``wait`` attribute of the module
+    of ``type(conn)``, or of the first class in its MRO whose module has one (a subclass defined
+    elsewhere inherits its base's), else ``multiprocessing.connection.wait``."""
+    for cls in type(conn).__mro__:
+        found = getattr(sys.modules.get(cls.__module__), "wait", None)
+        if callable(found):
+            return found
+    from multiprocessing.connection import wait
+
+    return wait
+
+
+def op_wait(obj, timeout, *conns):
+    """``wait(list(conns), timeout)`` with the ``wait`` of ``obj``'s implementation
+    (:func:`conn_wait_function`); answers the sorted positions in ``conns`` of the objects it
+    returned (-1 for an object that was not in the list)."""
+    ready = conn_wait_function(obj)(list(conns), timeout)
+    found = []
+    for item in ready:
+        where = [i for i, c in enumerate(conns) if c is item]
+        found.append(where[0] if where else -1)
+    return sorted(found)

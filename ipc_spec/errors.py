@@ -39,3 +39,7 @@ class HarnessError(RuntimeError):
 
 class UsageError(Exception):
     """Bad input from the user: an unknown start method, an implementation that does not import."""
+
+
+class Unsupported(Exception):
+    """The implementation under test lacks a primitive a scenario needs (reported as a skip)."""

@@ -18,7 +18,7 @@ import types
 from typing import Any, Dict, List, Optional, Sequence
 
 from . import _child
-from .errors import Deadlock, HarnessError, WorkerDied
+from .errors import Deadlock, HarnessError, Unsupported, WorkerDied
 from .history import History, Mark, Op, Step
 
 #: Fresh objects of each kind a crew gets when an example first asks for it; the next crew gets twice
@@ -98,6 +98,7 @@ class Crew(object):
         self.objects = [[make.build(ctx) for _ in range(count)] for make, count in bank.values()]
         self.used = {key: 0 for key in self.keys}
         self.ready = False
+        self.broken = False  # a worker died as planned
         self.status = ctx.RawArray("i", [-1] * size)
         self.conns = []
         self.procs = []
@@ -132,7 +133,7 @@ class Crew(object):
         return self.index[make.key], slot
 
     def alive(self) -> bool:
-        return all(p.is_alive() for p in self.procs)
+        return not self.broken and all(p.is_alive() for p in self.procs)
 
     def release(self):
         """Ask the workers to leave (they exit once their current example is over)."""
@@ -178,6 +179,10 @@ class Crew(object):
         self.status = None
 
 
+def _unsupported(reason):
+    raise Unsupported(reason)
+
+
 class Objects(object):
     """Objects allocated to one example: where each name lives in its crew's bank."""
 
@@ -195,8 +200,12 @@ class Env(object):
     equivalent); ``deadline`` bounds every example in seconds.
     """
 
-    def __init__(self, ctx, method: str, impl: str = "multiprocessing", deadline: float = 30.0):
+    def __init__(self, ctx, method: str, impl: str = "multiprocessing", deadline: float = 30.0,
+                 skip=None):
         self.ctx = ctx
+        #: Called with a reason when the implementation lacks a primitive a scenario needs (the
+        #: plugin passes ``pytest.skip``); by default :class:`Unsupported` is raised.
+        self.skip = skip or _unsupported
         self.method = method
         self.impl = impl
         self.deadline = deadline
@@ -225,6 +234,9 @@ class Env(object):
 
     def _crew_for(self, objects: Dict[str, Make], procs: int) -> Crew:
         for make in objects.values():
+            if isinstance(make.factory, str) and not hasattr(self.ctx, make.factory):
+                self.skip("implementation %s has no %s under start method %r"
+                          % (self.impl, make.factory, self.method))
             if self.want.get(make.key, (None, 0))[1] < BANK_START:
                 self.want[make.key] = (make, BANK_START)
         self.size = max(self.size, procs)
@@ -300,6 +312,8 @@ class Env(object):
             raise WorkerDied("worker process %d ended unexpectedly (exit code %s) under %s; "
                              "its stderr is in the captured output"
                              % (i, proc.exitcode, self.method))
+        if reply[0] == "died":  # a planned death (a "die" step): this crew cannot serve again
+            crew.broken = True
         if reply[0] == "crash":
             crew.kill()
             self.crew = None
@@ -353,12 +367,13 @@ class Env(object):
         else:
             budget = self.deadline_after_hang if self.hung else self.deadline
         origin = _child.clock()
-        for i in range(procs):
+        busy = [i for i in range(procs) if programs[i]]  # an empty program: the worker sits out
+        for i in busy:
             crew.conns[i].send((names, wire[i]))
         limit = origin + budget
         ops: List[Op] = []
         marks: List[Mark] = []
-        for i in range(procs):
+        for i in busy:
             conn = crew.conns[i]
             if not conn.poll(max(0.0, limit - _child.clock())):
                 self._deadlock(crew, programs, budget, origin, ops, marks, i)
@@ -405,6 +420,8 @@ class Env(object):
         lines = ["the example did not finish within %.3g s under start method %r; "
                  "the workers were killed" % (budget, self.method)]
         for i, program in enumerate(programs):
+            if not program:
+                continue
             if i < first:
                 lines.append("  process %d: finished its %d steps" % (i, len(program)))
                 continue

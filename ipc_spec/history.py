@@ -11,6 +11,15 @@ whichever processes ran them.
 from typing import Any, List, NamedTuple, Optional, Sequence, Tuple
 
 
+def _short(value: Any, limit: int = 60) -> str:
+    """``repr(value)``, cut to ``limit`` characters (payloads can be megabytes)."""
+    text = repr(value)
+    if len(text) > limit:
+        size = len(value) if isinstance(value, (bytes, str, list, tuple, dict)) else None
+        text = text[:limit - 20] + "...%s" % (" (%d long)" % size if size is not None else "")
+    return text
+
+
 class Step(NamedTuple):
     """One operation of a process's program (see ``ipc_spec._child`` for ``call``)."""
 
@@ -23,12 +32,14 @@ class Step(NamedTuple):
     def describe(self) -> str:
         if self.call == "pause":
             return "pause(%.3g)" % self.pause
+        if self.call == "die":
+            return "pause(%.3g); SIGKILL" % self.pause if self.pause else "SIGKILL"
         if self.call.startswith("."):
             if self.call.endswith("="):
-                return "%s%s %r" % (self.obj, self.call[:-1] + " =", self.args[0])
+                return "%s%s %s" % (self.obj, self.call[:-1] + " =", _short(self.args[0]))
             return self.obj + self.call
-        parts = [repr(a) for a in self.args]
-        parts += ["%s=%r" % kv for kv in sorted(self.kwargs.items())]
+        parts = [_short(a) for a in self.args]
+        parts += ["%s=%s" % (k, _short(v)) for k, v in sorted(self.kwargs.items())]
         call = self.call[1:] + "!" if self.call.startswith("@") else self.call
         text = "%s.%s(%s)" % (self.obj, call, ", ".join(parts))
         if self.pause:
@@ -49,6 +60,12 @@ def read(obj: str, attr: str, pause: float = 0.0) -> Step:
 def write(obj: str, attr: str, value: Any, pause: float = 0.0) -> Step:
     """The step ``obj.attr = value``."""
     return Step(obj, "." + attr + "=", (value,), {}, pause)
+
+
+def die(pause: float = 0.0) -> Step:
+    """The step that kills its process with SIGKILL, after ``pause`` (fault injection). What the
+    process did before is kept; the history marks ``"died"`` at that moment."""
+    return Step("", "die", (), {}, pause)
 
 
 def macro(obj: str, name: str, *args: Any, pause: float = 0.0, **kwargs: Any) -> Step:
@@ -86,7 +103,7 @@ class Op(NamedTuple):
 
     def outcome(self) -> str:
         if self.error is None:
-            return "-> %r" % (self.result,)
+            return "-> %s" % _short(self.result)
         return "raised %s%s" % (self.error, ": " + self.message if self.message else "")
 
 
