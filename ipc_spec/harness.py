@@ -98,24 +98,41 @@ class Crew(object):
         self.objects = [[make.build(ctx) for _ in range(count)] for make, count in bank.values()]
         self.used = {key: 0 for key in self.keys}
         self.ready = False
-        self.broken = False  # a worker died as planned
         self.status = ctx.RawArray("i", [-1] * size)
         self.conns = []
         self.procs = []
+        self.dead = set()  # workers that died as planned (a "die" step), to be replaced
         try:
-            with _QuietMain(method):
-                for i in range(size):
-                    parent_end, child_end = ctx.Pipe()
-                    proc = ctx.Process(target=_child.serve, name="ipc-spec-worker-%d" % i,
-                                       args=(i, child_end, self.objects, self.status))
-                    proc.daemon = True
-                    proc.start()
-                    child_end.close()
-                    self.conns.append(parent_end)
-                    self.procs.append(proc)
+            for i in range(size):
+                conn, proc = self._start(i)
+                self.conns.append(conn)
+                self.procs.append(proc)
         except BaseException:
             self.kill()
             raise
+
+    def _start(self, i):
+        parent_end, child_end = self.ctx.Pipe()
+        proc = self.ctx.Process(target=_child.serve, name="ipc-spec-worker-%d" % i,
+                                args=(i, child_end, self.objects, self.status))
+        proc.daemon = True
+        with _QuietMain(self.method):
+            proc.start()
+        child_end.close()
+        return parent_end, proc
+
+    def respawn(self):
+        """Replace the workers that died as planned by new ones inheriting the same bank; returns
+        their indices (they still have to answer a first round trip)."""
+        dead, self.dead = sorted(self.dead), set()
+        for i in dead:
+            self.procs[i].join(1.0)
+            if self.procs[i].is_alive():
+                self.procs[i].kill()
+                self.procs[i].join()
+            self.conns[i].close()
+            self.conns[i], self.procs[i] = self._start(i)
+        return dead
 
     def short(self, makes) -> Dict[Any, int]:
         """The kinds among ``makes`` this crew has too few unused objects of, with how many are
@@ -133,7 +150,7 @@ class Crew(object):
         return self.index[make.key], slot
 
     def alive(self) -> bool:
-        return not self.broken and all(p.is_alive() for p in self.procs)
+        return all(p.is_alive() for i, p in enumerate(self.procs) if i not in self.dead)
 
     def release(self):
         """Ask the workers to leave (they exit once their current example is over)."""
@@ -213,9 +230,8 @@ class Env(object):
         self.standby: Optional[Crew] = None
         self.retired: List[Crew] = []  # asked to leave, not yet reaped
         #: After a first deadlock, Hypothesis shrinks by running smaller examples that may deadlock
-        #: too: each of those gets this shorter deadline, so shrinking does not multiply the wait.
+        #: too: each of those gets a quarter of its deadline, so shrinking does not multiply the wait.
         self.hung = False
-        self.deadline_after_hang = max(0.5, deadline / 4)
         self.want: Dict[Any, Any] = {}
         self.size = 1
         self.crews_started = 0
@@ -241,6 +257,8 @@ class Env(object):
                 self.want[make.key] = (make, BANK_START)
         self.size = max(self.size, procs)
         crew = self.crew
+        if crew is not None and crew.dead:
+            self._await_ready(crew, crew.respawn())
         if crew is not None and crew.size >= procs and crew.alive():
             short = crew.short(objects.values())
             if not short:
@@ -285,14 +303,17 @@ class Env(object):
         self.standby = Crew(self.ctx, self.method, self.size, dict(self.want))
         self.crews_started += 1
 
-    def _await_ready(self, crew: Crew):
-        """Round-trip an empty program through every worker, so start-up never eats a deadline."""
-        if crew.ready:
+    def _await_ready(self, crew: Crew, workers: Optional[Sequence[int]] = None):
+        """Round-trip an empty program through every worker (or those given), so that start-up
+        never eats a deadline."""
+        if crew.ready and workers is None:
             return
-        for conn in crew.conns:
-            conn.send(({}, []))
+        workers = range(crew.size) if workers is None else workers
+        for i in workers:
+            crew.conns[i].send(({}, []))
         deadline = time.monotonic() + START_TIMEOUT
-        for i, conn in enumerate(crew.conns):
+        for i in workers:
+            conn = crew.conns[i]
             if not conn.poll(max(0.0, deadline - time.monotonic())):
                 crew.kill()
                 self.crew = None
@@ -312,8 +333,8 @@ class Env(object):
             raise WorkerDied("worker process %d ended unexpectedly (exit code %s) under %s; "
                              "its stderr is in the captured output"
                              % (i, proc.exitcode, self.method))
-        if reply[0] == "died":  # a planned death (a "die" step): this crew cannot serve again
-            crew.broken = True
+        if reply[0] == "died":  # a planned death (a "die" step): replaced before the next example
+            crew.dead.add(i)
         if reply[0] == "crash":
             crew.kill()
             self.crew = None
@@ -362,10 +383,8 @@ class Env(object):
         names = objects.names
         wire = [[tuple(step) for step in program] for program in programs]
         self.examples += 1
-        if deadline is not None:
-            budget = deadline
-        else:
-            budget = self.deadline_after_hang if self.hung else self.deadline
+        asked = self.deadline if deadline is None else deadline
+        budget = min(asked, max(0.5, asked / 4)) if self.hung else asked
         origin = _child.clock()
         busy = [i for i in range(procs) if programs[i]]  # an empty program: the worker sits out
         for i in busy:
@@ -376,7 +395,7 @@ class Env(object):
         for i in busy:
             conn = crew.conns[i]
             if not conn.poll(max(0.0, limit - _child.clock())):
-                self._deadlock(crew, programs, budget, origin, ops, marks, i)
+                self._deadlock(crew, programs, budget, asked, origin, ops, marks, i)
             reply = self._reply(crew, i, conn)
             self._collect(i, programs[i], reply, ops, marks)
         return History(ops, marks, origin, procs)
@@ -414,7 +433,7 @@ class Env(object):
             ops.append(Op(i, index, step, start, end, result, kind, message))
         marks.extend(Mark(i, label, t) for label, t in proc_marks)
 
-    def _deadlock(self, crew, programs, budget, origin, ops, marks, first):
+    def _deadlock(self, crew, programs, budget, asked, origin, ops, marks, first):
         """Say who is waiting on what, kill the crew, raise :class:`Deadlock`."""
         now = _child.clock()
         lines = ["the example did not finish within %.3g s under start method %r; "
@@ -440,8 +459,8 @@ class Env(object):
                 lines.append("  process %d: never reported back (%d steps)" % (i, len(program)))
         crew.kill()
         self.crew = None
-        if self.hung and budget < self.deadline:
-            lines[0] += " (a shorter deadline than %.3g s, as an earlier example deadlocked)" % self.deadline
+        if budget < asked:
+            lines[0] += " (a quarter of the %.3g s deadline, as an earlier example deadlocked)" % asked
         self.hung = True
         done = History(ops, marks, origin, len(programs))
         if ops:

@@ -1,0 +1,67 @@
+"""What survivors may count on when a participating process is killed (SIGKILL).
+
+The documentation promises every blocking call with a timeout returns or raises within that timeout:
+``Lock.acquire``, ``Semaphore.acquire``, ``Barrier.wait``, ``Event.wait``, ``Queue.get``,
+``Connection.poll``. Nothing there makes an exception for a peer that died, so the kit checks that a
+killed process does not make any of them overstay (by more than :data:`~ipc_spec.specs.LATE`) or
+return early:
+
+- a Lock, RLock or Semaphore held by a killed process stays held: ``acquire(timeout=t)`` in a survivor
+  returns False, not before ``t``;
+- a Barrier one of whose parties was killed before arriving never fills: every ``wait(timeout=t)``
+  raises ``BrokenBarrierError``, not before ``t`` for the first waiter;
+- an Event whose setter was killed stays clear: ``wait(t)`` returns False, not before ``t``;
+- the end of a Pipe whose peer was killed (and whose every other copy is closed) yields what was sent,
+  in order, then ``EOFError``; ``poll(t)`` returns True at once at end of file;
+- a Queue whose producer was killed right after its ``put`` calls: the consumer's ``get(timeout=t)``
+  returns or raises ``Empty`` within its timeout, and yields each item at most once, only items that
+  were put. The documentation warns that killing a process "while it is trying to use a Queue" may
+  corrupt the queue for the others (Programming guidelines, "Avoid terminating processes"): a
+  violation here is reported, and a known one is listed in ``known_divergences.ini``.
+"""
+
+from collections import Counter
+
+from . import LATE, expect, returned
+
+
+def check_timed_out(history, ops, timeout, result, prop, what):
+    """Each op returned ``result`` after at least ``timeout`` and at most ``timeout`` + LATE."""
+    returned(history, ops, prop, what)
+    for op in ops:
+        expect(op.result == result, prop, "%s: %s returned %r, expected %r" % (
+            what, op.step.describe(), op.result, result), history, [op])
+        expect(op.duration >= timeout, prop, "%s: %s returned after %.4f s, before its %.4f s "
+               "timeout" % (what, op.step.describe(), op.duration, timeout), history, [op])
+        expect(op.duration <= timeout + LATE, prop, "%s: %s took %.3f s, more than its %.3f s "
+               "timeout + %.0f s" % (what, op.step.describe(), op.duration, timeout, LATE),
+               history, [op])
+
+
+def check_bounded(history, ops, timeout, prop, what):
+    """Each op returned or raised within ``timeout`` + LATE."""
+    for op in ops:
+        expect(op.duration <= timeout + LATE, prop, "%s: %s took %.3f s, more than its %.3f s "
+               "timeout + %.0f s" % (what, op.step.describe(), op.duration, timeout, LATE),
+               history, [op])
+
+
+def check_no_duplicates(history, gets, put, prop):
+    """Items got are distinct and each was put (``put``: the list of items put)."""
+    got = [op.result for op in gets if op.ok]
+    counts = Counter(got)
+    for item, n in counts.items():
+        expect(n == 1, prop, "item %r was delivered %d times" % (item, n), history,
+               [op for op in gets if op.ok and op.result == item])
+        expect(item in put, prop, "item %r was delivered but never put" % (item,), history,
+               [op for op in gets if op.ok and op.result == item])
+
+
+def check_eof_after(history, recvs, sent, prop):
+    """``recvs`` yielded ``sent`` in order and then raised EOFError."""
+    got = [op.result for op in recvs if op.ok]
+    expect(got == list(sent), prop, "received %r, but the killed peer had sent %r"
+           % (got, list(sent)), history, recvs)
+    last = recvs[-1]
+    expect(last.error == "EOFError", prop, "after the killed peer's messages, recv() gave %s, not "
+           "EOFError" % last.outcome(), history, [last])
