@@ -390,7 +390,7 @@ def op_value_lock_call(obj, method, *args):
 
 def op_value_reentrant(obj):
     """Take ``obj.get_lock()``, then try it again without blocking: True if the holder could take it
-    again (a recursive lock). Releases what it took. ``obj.get_lock`` missing raises AttributeError."""
+    again (a recursive lock). Releases what it took. Without ``obj.get_lock``: AttributeError."""
     lock = obj.get_lock()
     lock.acquire()
     try:
@@ -521,3 +521,47 @@ def op_wait(obj, timeout, *conns):
         where = [i for i, c in enumerate(conns) if c is item]
         found.append(where[0] if where else -1)
     return sorted(found)
+
+
+# -- Value / Array macros, continued (ipc_spec.specs.value) ------------------------------------
+
+
+def op_value_gate(gate, index, count, timeout=10.0):
+    """Set ``gate[index]`` (a shared int array) to 1, then poll until ``gate[0:count]`` are all 1
+    (True) or ``timeout`` passes (False): lines processes up so that what they do next overlaps."""
+    gate[index] = 1
+    limit = clock() + timeout
+    while sum(gate[:count]) < count:
+        if clock() > limit:
+            return False
+        time.sleep(0.0005)
+    return True
+
+
+def op_value_hold(obj, flags, use_with=False, timeout=10.0):
+    """Inside ``with obj:`` (or ``with obj.get_lock():``) set ``flags[0]``, then poll until another
+    process sets ``flags[1]`` (True) or ``timeout`` passes (False); then leave."""
+    with (obj if use_with else obj.get_lock()):
+        flags[0] = 1
+        limit = clock() + timeout
+        while not flags[1]:
+            if clock() > limit:
+                return False
+            time.sleep(0.0005)
+    return True
+
+
+def op_value_try(obj, flags, timeout=10.0):
+    """Once ``flags[0]`` is set (else None after ``timeout``): ``obj.get_lock().acquire(False)``,
+    released at once if taken; set ``flags[1]``; return what the acquire returned."""
+    limit = clock() + timeout
+    while not flags[0]:
+        if clock() > limit:
+            return None
+        time.sleep(0.0005)
+    lock = obj.get_lock()
+    got = lock.acquire(False)
+    if got:
+        lock.release()
+    flags[1] = 1
+    return got

@@ -25,6 +25,22 @@ class SpecViolation(Failure):
         super().__init__(text)
 
 
+_VIOLATIONS = {}
+
+
+def violation_type(prop):
+    """The :class:`SpecViolation` subclass for ``prop``, one per property name.
+
+    Hypothesis tells failures apart by exception type and the line that raised it; all checks raise
+    through one helper, so without a type per property it would take a violation of one clause
+    for the same bug as another's, and could shrink from one to the other.
+    """
+    cls = _VIOLATIONS.get(prop)
+    if cls is None:
+        cls = _VIOLATIONS[prop] = type("SpecViolation[%s]" % prop, (SpecViolation,), {})
+    return cls
+
+
 class Deadlock(Failure):
     """An example did not finish by its deadline; the message says who waited on what."""
 

@@ -162,5 +162,15 @@ class History(object):
         return "<History of %d ops in %d processes>" % (len(self.ops), self.procs)
 
 
+def merged(*histories: "History") -> History:
+    """The phases of one example (several runs on the same objects, one after another) as one
+    history; process ``i`` is the same worker in each, and times stay comparable."""
+    histories = [h for h in histories if h is not None]
+    ops = [op for h in histories for op in h.ops]
+    marks = [m for h in histories for m in h.marks]
+    return History(ops, marks, min((h.origin for h in histories), default=0.0),
+                   max((h.procs for h in histories), default=0))
+
+
 Program = List[Step]
 Scenario = Tuple[dict, List[Program]]

@@ -26,7 +26,7 @@ import platform
 import sys
 
 import pytest
-from hypothesis import HealthCheck, settings
+from hypothesis import HealthCheck, Phase, settings
 from hypothesis.errors import Flaky, InvalidArgument
 
 from . import expectations
@@ -37,6 +37,9 @@ from .harness import Env
 #: Settings every multi-process property uses, whatever the profile.
 PROPERTY_SETTINGS = dict(
     deadline=None,  # an example's time is the harness's to bound, not Hypothesis's
+    # Every phase but "explain", which re-runs a failing example many times to annotate it: each
+    # run here costs processes, and the history already says what each process did.
+    phases=tuple(phase for phase in Phase if phase.name != "explain"),
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
     report_multiple_bugs=False,
     print_blob=True,

@@ -2,6 +2,8 @@
 with the expected violation."""
 
 import pytest
+from hypothesis.errors import Flaky
+from hypothesis.internal.conjecture import engine
 
 from ipc_spec.errors import Deadlock, Failure, SpecViolation
 
@@ -13,21 +15,29 @@ DEADLOCK = "deadlock"
 
 #: Seconds a self-test may shrink: it must show that the property fails, and a failure's minimal form
 #: is the conformance run's business.
-SELFTEST_SHRINK_SECONDS = 8
+SELFTEST_SHRINK_SECONDS = 3
+
+
+def _matches(error, expected):
+    if DEADLOCK in expected and isinstance(error, Deadlock):
+        return True
+    return isinstance(error, SpecViolation) and error.prop in expected
 
 
 def assert_catches(prop, env, expected, monkeypatch):
     """``prop`` (a property test function) fails on ``env`` with a SpecViolation of one of the
-    ``expected`` property names, or with a Deadlock if ``expected`` is :data:`DEADLOCK`."""
-    expected = (expected,) if isinstance(expected, str) else tuple(expected)
-    from hypothesis.internal.conjecture import engine
+    ``expected`` property names, or with a Deadlock if ``expected`` includes :data:`DEADLOCK`.
 
+    A failure Hypothesis calls flaky (its final replay passed: a loaded machine can hide a timing
+    bug once) counts when the failure it saw is the expected one."""
+    expected = (expected,) if isinstance(expected, str) else tuple(expected)
     monkeypatch.setattr(engine, "MAX_SHRINKING_SECONDS", SELFTEST_SHRINK_SECONDS)
-    with pytest.raises(Failure) as info:
+    with pytest.raises((Failure, Flaky)) as info:
         prop(ipc_env=env)
     error = info.value
-    if DEADLOCK in expected and isinstance(error, Deadlock):
-        return error
-    assert isinstance(error, SpecViolation), "expected a violation of %s, got %r" % (expected, error)
-    assert error.prop in expected, "expected a violation of %s, got %s" % (expected, error)
+    if isinstance(error, Flaky):
+        seen = [e for e in getattr(error, "exceptions", ()) if _matches(e, expected)]
+        assert seen, "expected a violation of %s, got %r" % (expected, error)
+        return seen[0]
+    assert _matches(error, expected), "expected a violation of %s, got %s" % (expected, error)
     return error

@@ -5,7 +5,7 @@ One module per primitive, pure (no ``multiprocessing``): a check takes a history
 :class:`~ipc_spec.errors.SpecViolation` naming the property it breaks.
 """
 
-from ..errors import SpecViolation
+from ..errors import SpecViolation, violation_type
 
 #: Seconds a blocked call may take beyond its timeout before the kit calls it late. Generous on
 #: purpose: a loaded machine can delay a wake-up by a lot, and a conformance kit must never cry wolf.
@@ -15,7 +15,7 @@ LATE = 5.0
 def expect(condition, prop, message, history=None, ops=None):
     """Raise :class:`SpecViolation` for ``prop`` unless ``condition`` holds."""
     if not condition:
-        raise SpecViolation(prop, message, history, ops)
+        raise violation_type(prop)(prop, message, history, ops)
 
 
 def returned(history, ops, prop, what):

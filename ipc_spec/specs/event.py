@@ -1,0 +1,125 @@
+"""Event, as documented for ``threading.Event``; ``multiprocessing.Event`` is documented as its clone.
+
+An Event manages a flag shared by every process that holds it:
+
+- The flag is initially false.
+- ``is_set()`` returns True if and only if the flag is true.
+- ``set()`` makes the flag true. Every process waiting for it to become true is awakened; a process
+  that calls ``wait()`` once the flag is true does not block at all.
+- ``clear()`` makes the flag false; afterwards ``wait()`` blocks until ``set()`` is called again.
+- ``wait(timeout=None)`` blocks as long as the flag is false and the timeout, if one is given, has
+  not expired. It returns True when it returns because the flag is true, and False only when a
+  timeout was given and the flag did not become true within it (before Python 3.1 / 2.7 it always
+  returned None).
+
+What the kit checks, in real time across processes (``a.end < b.start``: *a* was over before *b*
+began):
+
+- ``event.wakes_all``: when processes wait (with no timeout, or one too long to expire) and another
+  sets the event, ``set()`` returns and every wait returns True.
+- ``event.wait_blocks``: in that same scenario, no wait returns before the ``set()`` has begun
+  (with short timeouts, the same rule is part of ``event.timeout``).
+- ``event.timeout``: a wait with a timeout returns True or False (it raises nothing); True only once
+  a ``set()`` has begun; False never before the timeout has elapsed, nor after a ``set()`` that was
+  over before the wait began; and the wait returns within the timeout plus
+  :data:`~ipc_spec.specs.LATE`, whatever its result. A ``set()`` racing with the waits returns.
+- ``event.already_set``: after a ``set()`` (in an earlier phase), every wait, in every process,
+  returns True at once (within :data:`~ipc_spec.specs.LATE`), with or without a timeout.
+- ``event.is_set``: ``is_set()`` is False in every process before any ``set()``, and True in every
+  process after one (in an earlier phase, with no ``clear()`` since).
+- ``event.clear``: after a ``clear()`` (in an earlier phase, with no ``set()`` since), ``is_set()``
+  is False in every process and ``wait(timeout)`` returns False (its timing is checked as
+  ``event.timeout``).
+
+Not promised, so not checked: whether a wait that is woken by ``set()`` still returns True when the
+event is cleared before it wakes up. ``threading.Event.wait`` returns True there; the CPython
+implementation of ``multiprocessing.Event.wait`` returns the flag as it finds it on waking, so it may
+return False (its own documentation once said it returns the state of the internal semaphore on
+exit). The kit never clears an event while a wait on it is pending. Nor is the time ``set()`` takes
+checked (CPython's waits for every woken waiter to wake up).
+"""
+
+from ..errors import HarnessError
+from . import expect, not_before, not_late
+
+
+def timeout_of(op):
+    """The ``timeout`` a ``wait`` step passed (None if none)."""
+    if op.step.args:
+        return op.step.args[0]
+    return op.step.kwargs.get("timeout")
+
+
+def _sets(history, obj, prop):
+    """The ``set()`` calls on ``obj``, by start time; each must have returned."""
+    sets = history.select(obj, "set")
+    for op in sets:
+        expect(op.ok, prop, "%s %s" % (op.step.describe(), op.outcome()), history, [op])
+    return sets
+
+
+def check_wakes_all(history, obj, prop_wakes="event.wakes_all", prop_blocks="event.wait_blocks"):
+    """Every ``wait`` on ``obj`` returned True, and none before the first ``set()`` began."""
+    sets = _sets(history, obj, prop_wakes)
+    first = sets[0] if sets else None
+    for op in history.select(obj, "wait"):
+        what = op.step.describe()
+        expect(op.ok and op.result is True, prop_wakes,
+               "%s %s, though the event was set while it waited; expected True"
+               % (what, op.outcome()), history, [op] + sets)
+        expect(first is not None and op.end >= first.start, prop_blocks,
+               "%s returned before any set() had begun" % what, history, [op] + sets)
+
+
+def check_timed_waits(history, obj, prop="event.timeout"):
+    """Every ``wait(timeout)`` on ``obj`` returned True or False; True only once a ``set()`` had
+    begun; False never before its timeout elapsed, nor when a ``set()`` was over before it began;
+    either within the timeout plus LATE."""
+    sets = _sets(history, obj, prop)
+    first = sets[0] if sets else None
+    for op in history.select(obj, "wait"):
+        what = op.step.describe()
+        timeout = timeout_of(op)
+        if timeout is None:
+            raise HarnessError("check_timed_waits: %s has no timeout" % what)
+        expect(op.ok and (op.result is True or op.result is False), prop,
+               "%s %s; expected True or False" % (what, op.outcome()), history, [op])
+        if op.result is True:
+            expect(first is not None and op.end >= first.start, prop,
+                   "%s returned True, but no set() had begun" % what, history, [op] + sets)
+        else:
+            not_before(history, op, timeout, op.start, prop, what + " returned False")
+            done = [s for s in sets if s.end < op.start]
+            expect(not done, prop, "%s returned False, though a set() was over before it began"
+                   % what, history, [op] + done)
+        not_late(history, op, timeout, op.start, prop, what)
+
+
+def check_already_set(history, obj, prop="event.already_set"):
+    """Every ``wait`` on ``obj`` (the event was set in an earlier phase) returned True at once."""
+    for op in history.select(obj, "wait"):
+        what = op.step.describe()
+        expect(op.ok and op.result is True, prop, "%s %s on an event set before it began; "
+               "expected True" % (what, op.outcome()), history, [op])
+        not_late(history, op, 0.0, op.start, prop, what + " on an event already set")
+
+
+def check_is_set(history, obj, want, prop, why):
+    """Every ``is_set()`` on ``obj`` returned ``want``."""
+    for op in history.select(obj, "is_set"):
+        expect(op.ok and op.result is want, prop, "is_set() in process %d %s %s; expected %r"
+               % (op.proc, why, op.outcome(), want), history, [op])
+
+
+def check_cleared_waits(history, obj, prop="event.clear"):
+    """Every ``wait(timeout)`` on ``obj`` (cleared in an earlier phase, not set since) timed out
+    with False, not before its timeout nor later than LATE after it (``event.timeout``)."""
+    for op in history.select(obj, "wait"):
+        what = op.step.describe()
+        timeout = timeout_of(op)
+        if timeout is None:
+            raise HarnessError("check_cleared_waits: %s has no timeout" % what)
+        expect(op.ok and op.result is False, prop, "%s on a cleared event %s; expected False"
+               % (what, op.outcome()), history, [op])
+        not_before(history, op, timeout, op.start, "event.timeout", what + " returned False")
+        not_late(history, op, timeout, op.start, "event.timeout", what)

@@ -1,0 +1,160 @@
+"""Event properties (see ``ipc_spec.specs.event`` for the semantics checked)."""
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from ipc_spec.harness import Make
+from ipc_spec.history import History, call, macro
+from ipc_spec.plugin import property_settings
+from ipc_spec.specs import event as spec
+from ipc_spec.strategies import pauses, timeouts
+
+MAX_WAITERS = 8
+#: A timeout that never expires within an example (the harness's deadline comes first).
+LONG = 300.0
+#: Seconds the setter pauses before set() once every waiter has announced itself, so that most
+#: are blocked in wait() by then (a broken set() that wakes too few is caught). No check depends on
+#: it: a waiter that is not blocked yet sees the flag set.
+SETTLE = 0.005
+#: Pauses of a process that sets the event while others wait with short timeouts: some waits
+#: time out before the set, some see it. They perturb the schedule; no check depends on them.
+SET_PAUSES = (0.0, 0.002, 0.01, 0.05, 0.1)
+#: A setter that sets the event in a phase of its own, over before the waits begin.
+BEFORE = "before"
+
+EVENT = Make("Event")
+
+
+def event_with_count(ctx):
+    """An Event and, as ``.n``, a shared counter by which waiters announce that they are about to
+    wait, so that the setter can set the event once they are (nearly all) blocked in ``wait()``."""
+    return {"": ctx.Event(), "n": ctx.Value("i", 0)}
+
+
+COUNTED_EVENT = Make(event_with_count)
+
+
+def wait_step(timeout, pause=0.0):
+    if timeout is None:
+        return call("e", "wait", pause=pause)
+    return call("e", "wait", timeout=timeout, pause=pause)
+
+
+@st.composite
+def wakeup_plans(draw):
+    waiters = draw(st.integers(1, MAX_WAITERS))
+    plan = draw(st.lists(st.tuples(st.sampled_from([None, LONG]), pauses()),
+                         min_size=waiters, max_size=waiters))
+    return plan, draw(pauses())
+
+
+@property_settings()
+@given(wakeup_plans())
+def test_set_wakes_all(ipc_env, scenario):
+    """N processes wait(), with no timeout or a long one; once they have announced that they are
+    about to wait, another sets the event: every wait returns True, none before set() began."""
+    plan, setter_pause = scenario
+    ipc_env.provision([COUNTED_EVENT], MAX_WAITERS + 1)
+    programs = [[macro("e.n", "incr", pause=pause), wait_step(timeout)] for timeout, pause in plan]
+    programs.append([macro("e.n", "await_attr", "value", len(plan), timeout=ipc_env.deadline / 4),
+                     call("e", "set", pause=SETTLE + setter_pause)])
+    history = ipc_env.run({"e": COUNTED_EVENT}, programs)
+    spec.check_wakes_all(history, "e")
+
+
+@st.composite
+def timeout_plans(draw):
+    waiters = draw(st.integers(1, MAX_WAITERS))
+    plan = draw(st.lists(st.tuples(timeouts(), pauses()), min_size=waiters, max_size=waiters))
+    setter = draw(st.sampled_from((None, BEFORE) + SET_PAUSES))
+    return plan, setter
+
+
+def merged(*histories):
+    """The phases of one example as one history (process ``i`` is the same worker in each)."""
+    return History([op for h in histories for op in h.ops], [m for h in histories for m in h.marks],
+                   histories[0].origin, max(h.procs for h in histories))
+
+
+@property_settings()
+@given(timeout_plans())
+def test_wait_timeout(ipc_env, scenario):
+    """N processes wait(timeout) on an event that is never set, that was set before, or that
+    another process sets at some moment while they wait: a wait returns False only once its
+    timeout has elapsed and if no set() was over before it began, True only once a set() has
+    begun, and never much after its timeout."""
+    plan, setter = scenario
+    ipc_env.provision([EVENT], MAX_WAITERS + 1)
+    objects = ipc_env.allocate({"e": EVENT}, len(plan) + 1)
+    programs = [[wait_step(timeout, pause)] for timeout, pause in plan]
+    if setter == BEFORE:
+        before = ipc_env.run(objects, [[call("e", "set")]])
+        history = merged(before, ipc_env.run(objects, programs))
+    else:
+        if setter is not None:
+            programs.append([call("e", "set", pause=setter)])
+        history = ipc_env.run(objects, programs)
+    spec.check_timed_waits(history, "e")
+
+
+@st.composite
+def already_set_plans(draw):
+    waiters = draw(st.integers(1, MAX_WAITERS))
+    setter = draw(st.integers(0, waiters - 1))
+    sets = draw(st.integers(1, 2))
+    # Short timeouts first: Hypothesis shrinks towards them, and a wait that should not block
+    # fails fastest with one (False) rather than by hanging until the deadline.
+    plan = draw(st.lists(st.tuples(st.sampled_from([0.01, 0.25, None, LONG]), pauses()),
+                         min_size=waiters, max_size=waiters))
+    return setter, sets, plan
+
+
+@property_settings()
+@given(already_set_plans())
+def test_set_before_wait(ipc_env, scenario):
+    """Once one process has set the event (once or twice), a wait in any process, the setter's
+    too, with or without a timeout, returns True at once."""
+    setter, sets, plan = scenario
+    ipc_env.provision([EVENT], MAX_WAITERS)
+    objects = ipc_env.allocate({"e": EVENT}, len(plan))
+    ipc_env.run(objects, [[] for _ in range(setter)] + [[call("e", "set")] * sets])
+    history = ipc_env.run(objects, [[wait_step(timeout, pause)] for timeout, pause in plan])
+    spec.check_already_set(history, "e")
+
+
+@st.composite
+def flag_plans(draw):
+    procs = draw(st.integers(1, MAX_WAITERS))
+    rounds = draw(st.integers(1, 2))
+    who = st.integers(0, procs - 1)
+    plan = draw(st.lists(st.tuples(who, who, timeouts()), min_size=rounds, max_size=rounds))
+    return procs, plan, draw(pauses())
+
+
+def one(proc, step):
+    """Programs in which only process ``proc`` runs a step: ``step``."""
+    return [[] for _ in range(proc)] + [[step]]
+
+
+@property_settings()
+@given(flag_plans())
+def test_clear_and_is_set(ipc_env, scenario):
+    """is_set() is False everywhere at first; after one process sets the event it is True in every
+    process; after one clears it, it is False in every process and wait(timeout) times out with
+    False; and again, for a second round."""
+    procs, plan, pause = scenario
+    ipc_env.provision([EVENT], MAX_WAITERS)
+    objects = ipc_env.allocate({"e": EVENT}, procs)
+    everyone = lambda steps: [list(steps) for _ in range(procs)]
+    initial = ipc_env.run(objects, everyone([call("e", "is_set", pause=pause)]))
+    spec.check_is_set(initial, "e", False, "event.is_set", "before any set()")
+    for setter, clearer, timeout in plan:
+        ipc_env.run(objects, one(setter, call("e", "set", pause=pause)))
+        seen = ipc_env.run(objects, everyone([call("e", "is_set", pause=pause)]))
+        spec.check_is_set(seen, "e", True, "event.is_set", "after process %d set the event" % setter)
+        ipc_env.run(objects, one(clearer, call("e", "clear", pause=pause)))
+        cleared = ipc_env.run(objects, everyone([call("e", "is_set", pause=pause),
+                                                 wait_step(timeout)]))
+        spec.check_is_set(cleared, "e", False, "event.clear",
+                          "after process %d cleared the event" % clearer)
+        spec.check_cleared_waits(cleared, "e")

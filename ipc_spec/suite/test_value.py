@@ -1,0 +1,457 @@
+"""Value, Array, RawValue and RawArray properties (see ``ipc_spec.specs.value`` for the semantics
+checked).
+
+Objects are built in the parent in sets (one Make kind per constructor, and per length for arrays):
+an example uses every item type at once, and few kinds of object are provisioned.
+"""
+
+import ctypes
+import inspect
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from ipc_spec._child import Ref
+from ipc_spec.harness import Make
+from ipc_spec.history import call, macro, read, write
+from ipc_spec.plugin import property_settings
+from ipc_spec.specs import value as spec
+from ipc_spec.specs.value import ArrayModel, Outcome
+from ipc_spec.strategies import pauses
+
+#: The typecodes the docs allow ("of the kind used by the array module") and their C types.
+TYPECODES = {
+    "c": ctypes.c_char, "u": ctypes.c_wchar,
+    "b": ctypes.c_byte, "B": ctypes.c_ubyte,
+    "h": ctypes.c_short, "H": ctypes.c_ushort,
+    "i": ctypes.c_int, "I": ctypes.c_uint,
+    "l": ctypes.c_long, "L": ctypes.c_ulong,
+    "q": ctypes.c_longlong, "Q": ctypes.c_ulonglong,
+    "f": ctypes.c_float, "d": ctypes.c_double,
+}
+#: ctypes types passed directly (several are aliases of others on a given platform).
+CTYPE_NAMES = ("c_bool", "c_int8", "c_uint8", "c_int16", "c_uint16", "c_int32", "c_uint32",
+               "c_int64", "c_uint64", "c_size_t", "c_ssize_t", "c_float", "c_double",
+               "c_longdouble", "c_char", "c_wchar")
+
+#: Surrogates (category Cs) are not characters to store; newer Hypothesis calls the argument that
+#: excludes them ``exclude_categories``, older ``blacklist_categories``.
+EXCLUDE_CATEGORIES = ("exclude_categories" if "exclude_categories" in
+                      inspect.signature(st.characters).parameters else "blacklist_categories")
+
+FLOAT32_MAX = 3.4028234663852886e38
+FLOAT32_TINY = 1.401298464324817e-45  # the least positive 32-bit float (subnormal)
+FLOAT32_THIRD = 0.3333333432674408  # 1/3 rounded to 32 bits
+
+
+class ItemType(object):
+    """One type of item: how to name it, build it, draw its values (over its whole range), and
+    three distinct non-zero samples (initializers written by the parent)."""
+
+    def __init__(self, label):
+        self.label = label
+        self.code = label if label in TYPECODES else getattr(ctypes, label)
+        ctype = TYPECODES.get(label) or self.code
+        self.kind = "list"  # what slices of an array of it are
+        if ctype is ctypes.c_bool:
+            self.values, self.samples, self.zero = st.booleans(), (True, False, True), False
+        elif ctype is ctypes.c_char:
+            self.values, self.samples, self.zero = st.binary(min_size=1, max_size=1), \
+                (b"\xa5", b"Z", b"\x01"), b"\0"
+            self.kind = "bytes"
+        elif ctype is ctypes.c_wchar:
+            wide = ctypes.sizeof(ctypes.c_wchar) >= 4
+            self.values = st.characters(max_codepoint=0x10FFFF if wide else 0xFFFF,
+                                        **{EXCLUDE_CATEGORIES: ("Cs",)})
+            self.samples = ("\u00e9", "\U0001f600" if wide else "\u20ac", "z")
+            self.zero = "\0"
+            self.kind = "str"
+        elif ctype is ctypes.c_float:
+            self.values = st.floats(width=32, allow_nan=False)
+            self.samples, self.zero = (-FLOAT32_MAX, FLOAT32_TINY, FLOAT32_THIRD), 0.0
+        elif ctype in (ctypes.c_double, ctypes.c_longdouble):
+            self.values = st.floats(allow_nan=False)
+            self.samples, self.zero = (1 / 3, -5e-324, 1.7976931348623157e308), 0.0
+        else:
+            bits = 8 * ctypes.sizeof(ctype)
+            signed = ctype(-1).value < 0
+            low, high = (-2 ** (bits - 1), 2 ** (bits - 1) - 1) if signed else (0, 2 ** bits - 1)
+            self.values = st.integers(low, high)
+            self.samples = (low, high, -1) if signed else (high, 1 << (bits - 1), 1)
+            self.zero = 0
+
+    def sequence(self, n):
+        """An initializer of length ``n``, cycling through the samples."""
+        return [self.samples[i % 3] for i in range(n)]
+
+    def join(self, items):
+        """Items as an array's slice of them is (and as slice assignment takes them)."""
+        if self.kind == "bytes":
+            return b"".join(items)
+        if self.kind == "str":
+            return "".join(items)
+        return list(items)
+
+    def __repr__(self):
+        return self.label
+
+
+VALUE_TYPES = [ItemType(label) for label in list(TYPECODES) + list(CTYPE_NAMES)]
+
+# -- Value / RawValue ------------------------------------------------------------------------------
+
+VALUE_CTORS = ("Value", "Value(lock=False)", "RawValue")
+
+
+def _value(ctx, ctor, code, *args):
+    if ctor == "RawValue":
+        return ctx.RawValue(code, *args)
+    if ctor == "Value":
+        return ctx.Value(code, *args)
+    return ctx.Value(code, *args, lock=False)
+
+
+def value_set(ctx, ctor):
+    """One object of every item type (part ``label``), built by ``ctor`` from its first sample."""
+    return {t.label: _value(ctx, ctor, t.code, t.samples[0]) for t in VALUE_TYPES}
+
+
+@st.composite
+def value_plans(draw):
+    ctor = draw(st.sampled_from(VALUE_CTORS))
+    procs = draw(st.integers(2, 3))
+    first = draw(st.tuples(*[t.values for t in VALUE_TYPES]))
+    second = draw(st.tuples(*[t.values for t in VALUE_TYPES]))
+    return ctor, procs, first, second
+
+
+@property_settings()
+@given(value_plans())
+def test_values(ipc_env, scenario):
+    """Values of every item type, over each type's whole range. Process 0 reads the parent's
+    initializer, then writes an extreme value and a drawn one, reading each back at once; the other
+    processes then read the drawn one. Process 1 does the same (but for the initializer), and the
+    others, process 0 among them, read its value."""
+    ctor, procs, first, second = scenario
+    ipc_env.provision([Make(value_set, c) for c in VALUE_CTORS], 3)
+    objects = ipc_env.allocate({"v": Make(value_set, ctor)}, procs)
+    names = ["v." + t.label for t in VALUE_TYPES]
+    reads = [read(name, "value") for name in names]
+
+    def seen(values, prop):
+        return [Outcome(prop, result=v) for v in values]
+
+    def writes(writer, values):
+        """``writer`` writes and reads back; then the others read."""
+        steps, outcomes = [], []
+        for name, t, value in zip(names, VALUE_TYPES, values):
+            for v in (t.samples[1], value):
+                steps += [write(name, "value", v), read(name, "value")]
+                outcomes += [Outcome("value.type"), Outcome("value.type", result=v)]
+        initial = seen([t.samples[0] for t in VALUE_TYPES], "value.initial") if writer == 0 else []
+        history = ipc_env.run(objects, [[]] * writer + [(reads if initial else []) + steps])
+        # The writes first, then the initializer: a type that cannot hold its values cannot hold
+        # its initializer either, and that is value.type.
+        anything = [Outcome("value.initial")] * len(initial)
+        spec.check_outcomes(history, writer, anything + outcomes,
+                            "%s, written and read back by process %d" % (ctor, writer))
+        spec.check_outcomes(history, writer, initial + outcomes,
+                            "%s, the parent's initializer, read by process %d" % (ctor, writer))
+        readers = [p for p in range(procs) if p != writer]
+        history = ipc_env.run(objects, [reads if p in readers else [] for p in range(procs)])
+        for proc in readers:
+            spec.check_outcomes(history, proc, seen(values, "value.shared"),
+                                "%s, written by process %d, read by process %d" % (
+                                    ctor, writer, proc))
+
+    writes(0, first)
+    writes(1, second)
+
+
+# -- Array / RawArray ------------------------------------------------------------------------------
+
+ARRAY_TYPES = [ItemType(label) for label in ("c", "u", "q", "f", "c_bool")]
+ARRAY_CTORS = ("Array", "RawArray", "Array(lock=False)")
+LENGTHS = (1, 3, 6)
+STEPS = (None, 1, 2, -1, 3, -2)
+
+
+def _array(ctx, ctor, code, init):
+    if ctor == "RawArray":
+        return ctx.RawArray(code, init)
+    if ctor == "Array":
+        return ctx.Array(code, init)
+    return ctx.Array(code, init, lock=False)
+
+
+def array_set(ctx, ctor, n):
+    """For every array item type, ``label.size`` built as ``ctor(code, n)`` and ``label.seq`` from a
+    sequence of ``n`` samples."""
+    arrays = {}
+    for t in ARRAY_TYPES:
+        arrays[t.label + ".size"] = _array(ctx, ctor, t.code, n)
+        arrays[t.label + ".seq"] = _array(ctx, ctor, t.code, t.sequence(n))
+    return arrays
+
+
+def array_kind(ctor, n):
+    return Make(array_set, ctor, n)
+
+
+def array_step(name, op):
+    """The step that performs a :class:`~ipc_spec.specs.value.ArrayModel` operation on ``name``."""
+    what = op[0]
+    if what == "len":
+        return call(name, "__len__")
+    if what == "snapshot":
+        return call(name, "__getitem__", slice(None))
+    if what == "get":
+        return call(name, "__getitem__", op[1])
+    if what == "set":
+        return call(name, "__setitem__", op[1], op[2])
+    if what.endswith("="):
+        return write(name, what[:-1], op[1])
+    return read(name, what)
+
+
+def _set_slice(t, n, key, values, wrong):
+    """``("set", key, items)``: as many items as the slice has, or (``wrong``) a different
+    number."""
+    size = len(range(*key.indices(n)))
+    if wrong:
+        size = size + wrong if size + wrong >= 0 else size + 1
+    return ("set", key, t.join(values[:size]))
+
+
+def _no_nul(data):
+    return data.replace(b"\0", b"\1")
+
+
+def array_ops(t, n):
+    """One operation on an array of ``n`` items of type ``t`` (strategies built once, not per draw:
+    building them is most of the cost of drawing)."""
+    index = st.integers(-n - 2, n + 1)
+    bound = st.none() | st.integers(-n - 2, n + 2)
+    key = st.builds(slice, bound, bound, st.sampled_from(STEPS))
+    items = st.lists(t.values, min_size=n + 2, max_size=n + 2)
+    ops = [
+        st.tuples(st.just("get"), index),
+        st.tuples(st.just("set"), index, t.values),
+        st.tuples(st.just("get"), key),
+        st.builds(_set_slice, st.just(t), st.just(n), key, items, st.just(0)),
+        st.builds(_set_slice, st.just(t), st.just(n), key, items, st.sampled_from((1, -1, 2))),
+        st.just(("len",)),
+    ]
+    if t.kind == "bytes":
+        ops += [
+            st.just(("value",)),
+            st.tuples(st.just("value="), st.binary(max_size=n).map(_no_nul)),
+            st.just(("raw",)),
+            st.tuples(st.just("raw="), st.binary(min_size=n, max_size=n)),
+        ]
+    return st.one_of(ops)
+
+
+#: (label, length) -> the strategy of one phase's operations on such an array.
+ARRAY_OPS = {(t.label, n): st.lists(array_ops(t, n), max_size=3)
+             for t in ARRAY_TYPES for n in LENGTHS}
+
+
+@st.composite
+def array_plans(draw):
+    ctor = draw(st.sampled_from(ARRAY_CTORS))
+    n = draw(st.sampled_from(LENGTHS))
+    init = draw(st.sampled_from(("size", "seq")))
+    ops = [[draw(ARRAY_OPS[t.label, n]) for _ in range(3)] for t in ARRAY_TYPES]
+    return ctor, n, init, ops
+
+
+@property_settings()
+@given(array_plans())
+def test_arrays(ipc_env, plan):
+    """Arrays of every array item type: length, indexing (negative too, IndexError outside),
+    slices, slice assignment (same length only: ValueError otherwise) and, for c_char arrays,
+    ``value`` and ``raw``, in three phases: process 0, then process 1, then process 0 again, each
+    starting from what the one before left (the first from what the parent built), each write read
+    back at once."""
+    ctor, n, init, ops_by_type = plan
+    ipc_env.provision([array_kind(c, m) for c in ARRAY_CTORS for m in LENGTHS], 2)
+    objects = ipc_env.allocate({"s": array_kind(ctor, n)}, 2)
+    models = [ArrayModel(t.sequence(n) if init == "seq" else [t.zero] * n, t.kind)
+              for t in ARRAY_TYPES]
+    for number in range(3):
+        proc = number % 2
+        steps, outcomes = [], []
+        for t, model, ops in zip(ARRAY_TYPES, models, ops_by_type):
+            name = "s.%s.%s" % (t.label, init)
+
+            def add(op):
+                steps.append(array_step(name, op))
+                outcomes.append(model.expect(op))
+                return outcomes[-1]
+
+            add(("snapshot", "array.shared" if number else "array.initial"))
+            add(("len",))
+            if t.kind == "bytes":
+                add(("value",))
+                add(("raw",))
+            for op in ops[number]:
+                outcome = add(op)
+                if op[0] in ArrayModel.WRITES:
+                    add(("snapshot", outcome.prop))
+        history = ipc_env.run(objects, [[]] * proc + [steps])
+        spec.check_outcomes(history, proc, outcomes, "%s(t, %s) in process %d" % (
+            ctor, n if init == "size" else "<%d samples>" % n, proc))
+
+
+# -- locks ---------------------------------------------------------------------------------------
+
+#: Seconds a process pauses inside the critical section, between reading and writing the value.
+INNER_PAUSES = (0.0005, 0.002, 0.005)
+MAX_COUNTERS = 4
+
+
+def counter(ctx, lock):
+    """``Value('i', 0)`` with its default lock, or with a caller's RLock; and shared int arrays on
+    which processes line up (``gate``) and hand over (``flags``)."""
+    value = ctx.Value("i", 0, lock=ctx.RLock()) if lock == "RLock" else ctx.Value("i", 0)
+    return {"": value, "gate": ctx.RawArray("i", MAX_COUNTERS),
+            "flags": ctx.RawArray("i", 2), "flags_with": ctx.RawArray("i", 2)}
+
+
+@st.composite
+def exclusion_plans(draw):
+    lock = draw(st.sampled_from(("default", "RLock")))
+    times = draw(st.integers(1, 6))
+    procs = draw(st.integers(2, MAX_COUNTERS))
+    plan = draw(st.lists(st.tuples(st.booleans(), st.sampled_from(INNER_PAUSES), pauses()),
+                         min_size=procs, max_size=procs))
+    with_first = draw(st.booleans())
+    return lock, times, plan, with_first
+
+
+@property_settings()
+@given(exclusion_plans())
+def test_exclusion(ipc_env, scenario):
+    """k processes line up, then each adds one m times to a Value's ``value``, each
+    read-modify-write inside ``with v.get_lock():`` or ``with v:`` and widened by a pause: the total
+    is exactly k*m. Then, while process 0 is inside ``with v:``, and while it is inside
+    ``with v.get_lock():``, process 1 cannot take ``v.get_lock()``."""
+    lock, times, plan, with_first = scenario
+    procs = len(plan)
+    ipc_env.provision([Make(counter, kind) for kind in ("default", "RLock")], MAX_COUNTERS)
+    objects = ipc_env.allocate({"v": Make(counter, lock)}, procs)
+    wait = ipc_env.deadline / 4
+    programs = [[macro("v.gate", "value_gate", i, procs, wait),
+                 macro("v", "value_incr_with", times, inner, pause=p) if use_with
+                 else macro("v", "incr", times, True, inner, pause=p)]
+                for i, (use_with, inner, p) in enumerate(plan)]
+    history = ipc_env.run(objects, programs)
+    after = ipc_env.run(objects, [[read("v", "value")]])
+    spec.check_total(history, after, "v", times * procs)
+    # The race above shows lost updates only when the processes happen to overlap; this shows a
+    # lock that does not exclude every time.
+    for use_with in (with_first, not with_first):
+        flags = Ref("v.flags_with" if use_with else "v.flags")
+        probe = ipc_env.run(objects, [[macro("v", "value_hold", flags, use_with, wait)],
+                                      [macro("v", "value_try", flags, wait)]])
+        spec.check_excluded(probe, "with v:" if use_with else "with v.get_lock():")
+
+
+ROUTES = ("lock", "value", "array")
+
+
+def shared_lock(ctx, kind):
+    """A caller's Lock or RLock (part ``lock``) given to a Value (the object itself) and to an Array
+    (part ``array``)."""
+    lock = getattr(ctx, kind)()
+    return {"": ctx.Value("i", 0, lock=lock), "array": ctx.Array("d", 2, lock=lock), "lock": lock}
+
+
+def lock_step(route, method, *args):
+    """``<lock>.method(*args)`` where the lock is reached by ``route``: the caller's lock itself, or
+    ``get_lock()`` of the Value or of the Array."""
+    if route == "lock":
+        return call("s.lock", method, *args)
+    return macro("s" if route == "value" else "s.array", "value_lock_call", method, *args)
+
+
+@st.composite
+def given_lock_plans(draw):
+    kind = draw(st.sampled_from(("Lock", "RLock")))
+    holder = draw(st.sampled_from(ROUTES))
+    releaser = draw(st.sampled_from(ROUTES))
+    order = draw(st.permutations(ROUTES))
+    return kind, holder, releaser, order
+
+
+@property_settings()
+@given(given_lock_plans())
+def test_given_lock(ipc_env, scenario):
+    """A caller's lock shared by a Value and an Array is what both use: held by process 0 through
+    one route, process 1 can take it through none; released through any route, process 1 can take
+    it through each and release it through another."""
+    kind, holder, releaser, order = scenario
+    prop = "value.given_lock"
+    ipc_env.provision([Make(shared_lock, k) for k in ("Lock", "RLock")], 2)
+    objects = ipc_env.allocate({"s": Make(shared_lock, kind)}, 2)
+    held = ipc_env.run(objects, [[lock_step(holder, "acquire")]])
+    spec.check_outcomes(held, 0, [Outcome(prop, result=True)], "taking the free %s" % kind)
+    tried = ipc_env.run(objects, [[], [lock_step(r, "acquire", False) for r in order]])
+    spec.check_outcomes(tried, 1, [Outcome(prop, result=False)] * 3,
+                        "while process 0 holds the %s (taken through %s)" % (kind, holder))
+    freed = ipc_env.run(objects, [[lock_step(releaser, "release")]])
+    spec.check_outcomes(freed, 0, [Outcome(prop)], "releasing what process 0 took through %s"
+                        % holder)
+    steps = []
+    for i, route in enumerate(order):
+        steps += [lock_step(route, "acquire", False), lock_step(order[i - 1], "release")]
+    again = ipc_env.run(objects, [[], steps])
+    spec.check_outcomes(again, 1, [Outcome(prop, result=True), Outcome(prop)] * 3,
+                        "the %s once released" % kind)
+
+
+#: part -> what probing its lock must do.
+LOCK_KINDS = {
+    "raw_value": Outcome("value.no_lock", error="AttributeError"),
+    "value_unlocked": Outcome("value.no_lock", error="AttributeError"),
+    "raw_array": Outcome("value.no_lock", error="AttributeError"),
+    "array_unlocked": Outcome("value.no_lock", error="AttributeError"),
+    "value": Outcome("value.recursive", result=True, returns="value.has_lock"),
+    "value_locked": Outcome("value.recursive", result=True, returns="value.has_lock"),
+    "array": Outcome("value.has_lock"),
+    "array_locked": Outcome("value.has_lock"),
+}
+
+
+def lock_kinds(ctx):
+    """One object of each constructor and ``lock`` choice."""
+    return {
+        "raw_value": ctx.RawValue("i"), "value_unlocked": ctx.Value("i", lock=False),
+        "raw_array": ctx.RawArray("i", 2), "array_unlocked": ctx.Array("i", 2, lock=False),
+        "value": ctx.Value("i"), "value_locked": ctx.Value("i", lock=True),
+        "array": ctx.Array("i", 2), "array_locked": ctx.Array("i", 2, lock=True),
+    }
+
+
+@st.composite
+def lock_kind_plans(draw):
+    procs = draw(st.integers(1, 3))
+    return draw(st.lists(st.tuples(st.permutations(sorted(LOCK_KINDS)), pauses()),
+                         min_size=procs, max_size=procs))
+
+
+@property_settings()
+@given(lock_kind_plans())
+def test_lock_kinds(ipc_env, plan):
+    """Each process probes every object's lock (take it, try again without blocking, release): the
+    raw and ``lock=False`` objects have no get_lock; Value and Array with ``lock=True`` (default or
+    explicit) have one, and Value's is recursive."""
+    ipc_env.provision([Make(lock_kinds)], 3)
+    objects = ipc_env.allocate({"k": Make(lock_kinds)}, len(plan))
+    programs = [[macro("k." + part, "value_reentrant", pause=p) for part in parts]
+                for parts, p in plan]
+    history = ipc_env.run(objects, programs)
+    for proc, (parts, _) in enumerate(plan):
+        spec.check_outcomes(history, proc, [LOCK_KINDS[part] for part in parts],
+                            "probing get_lock()")

@@ -1,0 +1,35 @@
+"""Each Value / Array property fails on an implementation broken in the way it checks."""
+
+import pytest
+
+from ipc_spec.suite import test_value as props
+from tests.broken import value as broken
+from tests.selfcheck import SELFTEST_DEADLINE, assert_catches
+
+CASES = [
+    (props.test_values, broken.ignores_initializer, "value.initial"),
+    (props.test_values, broken.truncates_q, "value.type"),
+    (props.test_values, broken.process_local, "value.shared"),
+    (props.test_exclusion, broken.fresh_lock_per_call, "value.exclusion"),
+    (props.test_exclusion, broken.unlocked_with, "value.exclusion"),
+    (props.test_exclusion, broken.dummy_lock, "value.exclusion"),
+    (props.test_given_lock, broken.ignores_given_lock, "value.given_lock"),
+    (props.test_lock_kinds, broken.raw_value_with_lock, "value.no_lock"),
+    (props.test_lock_kinds, broken.lock_true_ignored, "value.has_lock"),
+    (props.test_lock_kinds, broken.default_lock_not_recursive, "value.recursive"),
+    (props.test_arrays, broken.not_zeroed, "array.initial"),
+    (props.test_arrays, broken.len_off_by_one, "array.length"),
+    (props.test_arrays, broken.negative_off_by_one, "array.index"),
+    (props.test_arrays, broken.bounds_wrap, "array.bounds"),
+    (props.test_arrays, broken.step_ignored, "array.slice"),
+    (props.test_arrays, broken.drops_last, "array.slice_assign"),
+    (props.test_arrays, broken.wrong_length_accepted, "array.slice_length"),
+    (props.test_arrays, broken.local_array, "array.shared"),
+    (props.test_arrays, broken.value_not_terminated, "array.chars"),
+]
+
+
+@pytest.mark.parametrize("prop, impl, expected", CASES,
+                         ids=["%s-%s" % (p.__name__[5:], i.__name__) for p, i, _ in CASES])
+def test_property_catches(prop, impl, expected, make_env, monkeypatch):
+    assert_catches(prop, make_env(impl, deadline=SELFTEST_DEADLINE), expected, monkeypatch)
