@@ -4,7 +4,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from ipc_spec.harness import Make
-from ipc_spec.history import History, call, macro
+from ipc_spec.history import call, macro, merged
 from ipc_spec.plugin import property_settings
 from ipc_spec.specs import event as spec
 from ipc_spec.strategies import pauses, timeouts
@@ -68,12 +68,6 @@ def timeout_plans(draw):
     plan = draw(st.lists(st.tuples(timeouts(), pauses()), min_size=waiters, max_size=waiters))
     setter = draw(st.sampled_from((None, BEFORE) + SET_PAUSES))
     return plan, setter
-
-
-def merged(*histories):
-    """The phases of one example as one history (process ``i`` is the same worker in each)."""
-    return History([op for h in histories for op in h.ops], [m for h in histories for m in h.marks],
-                   histories[0].origin, max(h.procs for h in histories))
 
 
 @property_settings()
