@@ -106,6 +106,8 @@ def run_step(objects, step):
     obj = objects.get(name)
     if args and any(type(a) is Ref for a in args):
         args = [objects[a.name] if type(a) is Ref else a for a in args]
+    if kwargs and any(type(a) is Ref for a in kwargs.values()):
+        kwargs = {k: objects[a.name] if type(a) is Ref else a for k, a in kwargs.items()}
     start = clock()
     try:
         if call == "pause":
@@ -127,18 +129,34 @@ def run_step(objects, step):
     return start, end, portable(result), error
 
 
-def _watch_parent(parent):
-    """End this worker if the process that started it goes away (no orphans, even after SIGKILL)."""
+def _gone(pid):
+    """Whether process ``pid`` has exited (a zombie counts as gone)."""
+    try:
+        os.kill(pid, 0)
+    except (ProcessLookupError, PermissionError):
+        return True
+    try:
+        with open("/proc/%d/stat" % pid) as f:
+            return f.read().rsplit(")", 1)[1].split()[0] == "Z"
+    except (OSError, IndexError):
+        return False
+
+
+def _watch_parent(parent, owner):
+    """End this worker once the process that started it (``parent``), or the harness process that
+    owns it (``owner``: under forkserver the parent is the server, which outlives the harness), goes
+    away: no orphans, even after SIGKILL."""
     while True:
         time.sleep(0.5)
-        if os.getppid() != parent:
+        if os.getppid() != parent or (owner is not None and owner != parent and _gone(owner)):
             os._exit(70)
 
 
-def serve(index, conn, bank, status):
+def serve(index, conn, bank, status, owner=None):
     """Worker main loop. ``status[index]`` holds the step being run, for hang reports."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
-    watchdog = threading.Thread(target=_watch_parent, args=(os.getppid(),), name="ipc-spec-watchdog")
+    watchdog = threading.Thread(target=_watch_parent, args=(os.getppid(), owner),
+                                name="ipc-spec-watchdog")
     watchdog.daemon = True
     watchdog.start()
     while True:
@@ -231,6 +249,7 @@ def op_critical(obj, counter=None, hold=0.0, use_with=False):
     (a shared RawValue, if given), sleeps ``hold`` seconds, writes back the value read plus one, and
     releases. Returns the clock times ``(enter, exit)`` taken just after the acquire returned and
     just before the release began: an interval inside the one in which this process held ``obj``.
+    Raises RuntimeError, after releasing, if ``acquire()`` returned anything but True.
     """
     if use_with:
         with obj:
@@ -243,8 +262,7 @@ def op_critical(obj, counter=None, hold=0.0, use_with=False):
                 counter.value = value + 1
             leave = clock()
         return (enter, leave)
-    if obj.acquire() is not True:
-        raise RuntimeError("acquire() did not return True")
+    got = obj.acquire()
     try:
         enter = clock()
         if counter is not None:
@@ -256,6 +274,8 @@ def op_critical(obj, counter=None, hold=0.0, use_with=False):
         leave = clock()
     finally:
         obj.release()
+    if got is not True:  # reported once the lock is released, so that nobody waits for ever
+        raise RuntimeError("acquire() returned %r, not True" % (got,))
     return (enter, leave)
 
 

@@ -12,6 +12,7 @@ two examples, so no state can leak from one to the next. When the bank lacks a k
 crew is replaced by a new one with a larger bank; a deadlocked crew is killed and replaced too.
 """
 
+import os
 import sys
 import time
 import types
@@ -29,6 +30,9 @@ BANK_MAX = 128
 BANK_PROVISIONED = 8
 #: Seconds a crew's workers may take to start (spawn under load is slow, but not this slow).
 START_TIMEOUT = 120.0
+#: Descriptors a forkserver crew's bank may hold: forkserver passes a child's descriptors in one
+#: message, and refuses past about 250 (``multiprocessing.forkserver.MAXFDS_TO_SEND``).
+FORKSERVER_FDS = 160
 #: Seconds a worker gets to leave once asked before it is terminated.
 STOP_TIMEOUT = 5.0
 
@@ -59,6 +63,28 @@ class Make(object):
         parts = [repr(a) for a in self.args]
         parts += ["%s=%s" % (k, getattr(v, "__name__", repr(v))) for k, v in sorted(self.kwargs.items())]
         return "%s(%s)" % (name, ", ".join(parts))
+
+
+def _descriptors(obj) -> int:
+    """About how many file descriptors pickling ``obj`` for a child passes: its Connections, one
+    level down too (a Queue's pipe ends)."""
+    count = 0
+    for part in (obj.values() if type(obj) is dict else (obj,)):
+        if hasattr(part, "fileno"):
+            count += 1
+            continue
+        try:
+            fields = vars(part).values()
+        except TypeError:
+            continue
+        count += sum(1 for value in fields if hasattr(value, "fileno"))
+    return count
+
+
+def plumbing(ctx):
+    """The context the harness runs its own processes, pipes and status array on: the context under
+    test, unless it names another (a broken implementation keeps the harness on the real one)."""
+    return getattr(ctx, "ipc_spec_plumbing", ctx)
 
 
 class _QuietMain(object):
@@ -95,10 +121,22 @@ class Crew(object):
         self.size = size
         self.keys = list(bank)
         self.index = {key: i for i, key in enumerate(self.keys)}
-        self.objects = [[make.build(ctx) for _ in range(count)] for make, count in bank.values()]
+        self.objects = []
+        descriptors = 0
+        for make, count in bank.values():
+            kind = []
+            for _ in range(count):
+                obj = make.build(ctx)
+                more = _descriptors(obj)
+                # forkserver hands a child its descriptors in one message, which takes only so many
+                if kind and method == "forkserver" and descriptors + more > FORKSERVER_FDS:
+                    break
+                kind.append(obj)
+                descriptors += more
+            self.objects.append(kind)
         self.used = {key: 0 for key in self.keys}
         self.ready = False
-        self.status = ctx.RawArray("i", [-1] * size)
+        self.status = plumbing(ctx).RawArray("i", [-1] * size)
         self.conns = []
         self.procs = []
         self.dead = set()  # workers that died as planned (a "die" step), to be replaced
@@ -112,9 +150,9 @@ class Crew(object):
             raise
 
     def _start(self, i):
-        parent_end, child_end = self.ctx.Pipe()
-        proc = self.ctx.Process(target=_child.serve, name="ipc-spec-worker-%d" % i,
-                                args=(i, child_end, self.objects, self.status))
+        parent_end, child_end = plumbing(self.ctx).Pipe()
+        proc = plumbing(self.ctx).Process(target=_child.serve, name="ipc-spec-worker-%d" % i,
+                                args=(i, child_end, self.objects, self.status, os.getpid()))
         proc.daemon = True
         with _QuietMain(self.method):
             proc.start()
@@ -279,10 +317,18 @@ class Env(object):
         else:
             if standby is not None:
                 standby.stop()
-            self.crew = Crew(self.ctx, self.method, self.size, dict(self.want))
-            self.crews_started += 1
+            self.crew = self._new_crew(self.size, dict(self.want))
         self._await_ready(self.crew)
         return self.crew
+
+    def _new_crew(self, size, bank):
+        try:
+            crew = Crew(self.ctx, self.method, size, bank)
+        except AttributeError as exc:  # a factory needs what this implementation lacks
+            self.skip("implementation %s under start method %r: %s" % (self.impl, self.method, exc))
+            raise
+        self.crews_started += 1
+        return crew
 
     def _prepare_standby(self, crew: Crew):
         """Once a kind in the bank is half used, start the next crew (with twice as many of that
@@ -300,8 +346,7 @@ class Env(object):
             elif used == 0:
                 count = max(BANK_PROVISIONED, count // 2)
             self.want[key] = (make, count)
-        self.standby = Crew(self.ctx, self.method, self.size, dict(self.want))
-        self.crews_started += 1
+        self.standby = self._new_crew(self.size, dict(self.want))
 
     def _await_ready(self, crew: Crew, workers: Optional[Sequence[int]] = None):
         """Round-trip an empty program through every worker (or those given), so that start-up
@@ -387,17 +432,26 @@ class Env(object):
         budget = min(asked, max(0.5, asked / 4)) if self.hung else asked
         origin = _child.clock()
         busy = [i for i in range(procs) if programs[i]]  # an empty program: the worker sits out
-        for i in busy:
-            crew.conns[i].send((names, wire[i]))
-        limit = origin + budget
         ops: List[Op] = []
         marks: List[Mark] = []
-        for i in busy:
-            conn = crew.conns[i]
-            if not conn.poll(max(0.0, limit - _child.clock())):
-                self._deadlock(crew, programs, budget, asked, origin, ops, marks, i)
-            reply = self._reply(crew, i, conn)
-            self._collect(i, programs[i], reply, ops, marks)
+        try:
+            for i in busy:
+                crew.conns[i].send((names, wire[i]))
+            limit = origin + budget
+            for i in busy:
+                conn = crew.conns[i]
+                if not conn.poll(max(0.0, limit - _child.clock())):
+                    self._deadlock(crew, programs, budget, asked, origin, ops, marks, i)
+                reply = self._reply(crew, i, conn)
+                self._collect(i, programs[i], reply, ops, marks)
+        except BaseException:
+            # Interrupted (Ctrl-C, pytest-timeout, a deadlock): the workers may still be busy with
+            # this example, so the crew can serve no other.
+            if self.crew is crew:
+                crew.kill()
+                self.crew = None
+            self.hung = True
+            raise
         return History(ops, marks, origin, procs)
 
     def _run_fresh(self, objects, programs, deadline):
@@ -407,8 +461,7 @@ class Env(object):
             for make in objects.values():
                 old = bank.get(make.key, (make, 0))[1]
                 bank[make.key] = (make, old + 1)
-            crew = self.crew = Crew(self.ctx, self.method, len(programs), bank)
-            self.crews_started += 1
+            crew = self.crew = self._new_crew(len(programs), bank)
             self._await_ready(crew)
             for kind in crew.objects:
                 for obj in kind:

@@ -12,7 +12,7 @@ return early:
   raises ``BrokenBarrierError``, not before ``t`` for the first waiter;
 - an Event whose setter was killed stays clear: ``wait(t)`` returns False, not before ``t``;
 - the end of a Pipe whose peer was killed (and whose every other copy is closed) yields what was sent,
-  in order, then ``EOFError``; ``poll(t)`` returns True at once at end of file;
+  in order, then ``EOFError``; ``poll(t)`` returns True once the peer is dead;
 - a Queue whose producer was killed right after its ``put`` calls: the consumer's ``get(timeout=t)``
   returns or raises ``Empty`` within its timeout, and yields each item at most once, only items that
   were put. The documentation warns that killing a process "while it is trying to use a Queue" may
@@ -65,3 +65,12 @@ def check_eof_after(history, recvs, sent, prop):
     last = recvs[-1]
     expect(last.error == "EOFError", prop, "after the killed peer's messages, recv() gave %s, not "
            "EOFError" % last.outcome(), history, [last])
+
+
+def check_polled(history, polls, timeout, prop):
+    """Each ``poll(timeout)`` returned True (end of file is readable) within its timeout + LATE."""
+    returned(history, polls, prop, "poll at end of file")
+    for op in polls:
+        expect(op.result is True, prop, "poll(%g) after the peer was killed returned %r, not True"
+               % (timeout, op.result), history, [op])
+    check_bounded(history, polls, timeout, prop, "poll at end of file")

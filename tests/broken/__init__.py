@@ -2,7 +2,8 @@
 
 An implementation here is what ``--ipc-impl`` accepts: an object with ``get_context(method)``. It
 wraps the real ``multiprocessing`` context of that method and replaces one factory (``Barrier``,
-``Event``, ...), so the harness's own plumbing (processes, pipes) stays sound. The broken classes
+``Event``, ...); the harness runs its own processes and pipes on the real context
+(``ipc_spec_plumbing``). The broken classes
 live in importable modules of this package, so that they pickle by reference under spawn and
 forkserver; these modules import nothing heavy (workers import them).
 """
@@ -16,6 +17,7 @@ class BrokenContext(object):
     def __init__(self, real, overrides):
         self._real = real
         self._overrides = overrides
+        self.ipc_spec_plumbing = real  # the harness's own processes and pipes stay sound
 
     def __getattr__(self, name):
         if name in self._overrides:

@@ -1,0 +1,35 @@
+"""Each Condition property fails on a Condition broken in the way it checks."""
+
+import pytest
+
+from ipc_spec.suite import test_condition as props
+from tests.broken import condition as broken
+from tests.selfcheck import DEADLOCK, SELFTEST_DEADLINE, assert_catches
+
+CASES = [
+    (props.test_notify, broken.notify_wakes_all, "condition.notify"),
+    (props.test_notify, broken.notify_wakes_one, "condition.notify"),
+    (props.test_notify_all, broken.notify_all_wakes_one, "condition.notify_all"),
+    (props.test_wait_timeout, broken.short_wait, "condition.wait_timeout"),
+    (props.test_notify, broken.short_wait, "condition.wait_timeout"),
+    (props.test_wait_timeout, broken.timeout_returns_true, "condition.wait_timeout"),
+    (props.test_wait_timeout, broken.ignores_timeout, DEADLOCK),
+    (props.test_wait_timeout, broken.no_reacquire, "condition.reacquire"),
+    (props.test_notify, broken.no_reacquire, "condition.reacquire"),
+    (props.test_lock, broken.no_reacquire, "condition.reacquire"),
+    (props.test_lock, broken.shallow_rlock_wait, DEADLOCK),
+    (props.test_lock, broken.loses_recursion, "condition.rlock"),
+    (props.test_lock, broken.ignores_lock, "condition.lock"),
+    (props.test_wait_for, broken.wait_for_no_recheck, "condition.wait_for"),
+    (props.test_wait_for, broken.wait_for_returns_true, "condition.wait_for"),
+    (props.test_wait_for, broken.wait_for_ignores_timeout, DEADLOCK),
+    (props.test_wait_for, broken.wait_for_unlocked_predicate, "condition.wait_for"),
+    (props.test_unlocked, broken.unchecked_wait, "condition.unlocked"),
+    (props.test_unlocked, broken.unchecked_notify, "condition.unlocked"),
+]
+
+
+@pytest.mark.parametrize("prop, impl, expected", CASES,
+                         ids=["%s-%s" % (p.__name__[5:], i.__name__) for p, i, _ in CASES])
+def test_property_catches(prop, impl, expected, make_env, monkeypatch):
+    assert_catches(prop, make_env(impl, deadline=SELFTEST_DEADLINE), expected, monkeypatch)
