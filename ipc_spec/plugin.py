@@ -20,6 +20,8 @@ ids such as ``[spawn]``. Its property name is ``<module>.<test>`` without the ``
 (``barrier.indices``).
 """
 
+import contextlib
+import importlib
 import json
 import os
 import platform
@@ -95,6 +97,38 @@ def _setting(config, key):
     return value
 
 
+def _outer_timeout(config):
+    """pytest-timeout's per-test limit in seconds, or None."""
+    try:
+        value = config.getoption("timeout", None)
+        if value is None:
+            value = config.getini("timeout")
+        return float(value) if value not in (None, "") and float(value) > 0 else None
+    except (ValueError, TypeError):
+        return None
+
+
+def _start_helpers(kit, config):
+    """Start the implementation's resource tracker (and fork server) now, with pytest's output
+    capture off: started inside a test they would inherit its capture file, and their warnings
+    (a leaked semaphore) would be lost."""
+    module = getattr(kit.impl.obj, "__name__", "")
+    capman = config.pluginmanager.getplugin("capturemanager")
+    try:
+        tracker = importlib.import_module(module + ".resource_tracker")
+    except Exception:
+        return
+    context = capman.global_and_fixture_disabled() if capman else _nothing()
+    with context:
+        if any(kit.impl.available(m) is None for m in kit.methods if m != "fork"):
+            tracker.ensure_running()
+
+
+@contextlib.contextmanager
+def _nothing():
+    yield
+
+
 class Kit(object):
     """What the plugin knows for the run: the implementation, its methods, and the verdicts."""
 
@@ -108,12 +142,30 @@ class Kit(object):
                 raise ValueError
         except ValueError:
             raise UsageError("--ipc-deadline=%s: expected a number of seconds above 0" % text) from None
+        outer = _outer_timeout(config)
+        if outer and self.deadline >= outer / 2:
+            # Hypothesis replays an example that pytest-timeout interrupted, so the harness's
+            # deadline must fire well before the outer net for a hang to be diagnosed.
+            self.deadline = outer / 3
         self.report_path = config.getoption("ipc_report")
         self.strict = config.getoption("ipc_strict")
         self.known = [] if self.strict else expectations.load(
             config.getoption("ipc_expectations") or expectations.DEFAULT_PATH)
         self.shrink_seconds = SHRINK_SECONDS
         self.verdicts = {}  # (property, method) -> outcome
+
+    def _from_nodeid(self, report):
+        """The property of a report that lost its user properties (an xdist worker that crashed
+        reports only the node id): ``path/test_barrier.py::test_abort[spawn]``."""
+        if not report.failed or "::" not in report.nodeid or not report.nodeid.endswith("]"):
+            return {}
+        path, _, name = report.nodeid.partition("::")
+        name, _, method = name[:-1].partition("[")
+        module = os.path.basename(path).rsplit(".", 1)[0]
+        if method not in self.methods or not module.startswith("test_"):
+            return {}
+        strip = lambda s: s[5:] if s.startswith("test_") else s
+        return {"ipc_property": "%s.%s" % (strip(module), strip(name)), "ipc_start_method": method}
 
     def record(self, prop, method, outcome):
         key = (prop, method)
@@ -124,7 +176,7 @@ class Kit(object):
 
     def pytest_runtest_logreport(self, report):
         """Collects the verdicts (on the xdist controller too: worker reports reach it here)."""
-        props = dict(report.user_properties)
+        props = dict(report.user_properties) or self._from_nodeid(report)
         if "ipc_property" not in props:
             return
         if report.when == "call" or report.outcome != "passed":
@@ -151,6 +203,7 @@ def pytest_configure(config):
     except UsageError as exc:
         raise pytest.UsageError(str(exc)) from None
     config.pluginmanager.register(config._ipc_kit, "ipc_spec_kit")
+    _start_helpers(config._ipc_kit, config)
     if config.getoption("hypothesis_profile", None) is None:
         settings.load_profile("dev")
 
