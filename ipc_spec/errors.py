@@ -19,6 +19,7 @@ class SpecViolation(Failure):
     def __init__(self, prop, message, history=None, ops=None):
         self.prop = prop
         self.history = history
+        self.ops = ops
         text = "%s: %s" % (prop, message)
         if history is not None:
             text += "\n" + history.format(ops)

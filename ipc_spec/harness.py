@@ -398,6 +398,12 @@ class Env(object):
 
     # -- examples --------------------------------------------------------------------------------
 
+    def budget(self, deadline: Optional[float] = None) -> float:
+        """The deadline in force for the next example asking for ``deadline`` (the env's default if
+        None): a quarter of it, at least 0.5 s, once an example of this env has deadlocked."""
+        asked = self.deadline if deadline is None else deadline
+        return min(asked, max(0.5, asked / 4)) if self.hung else asked
+
     def allocate(self, objects: Dict[str, Make], procs: int) -> "Objects":
         """Fresh objects for one example that runs in phases (several :meth:`run` calls on the same
         objects, each phase over before the next starts), on up to ``procs`` processes."""
@@ -429,7 +435,7 @@ class Env(object):
         wire = [[tuple(step) for step in program] for program in programs]
         self.examples += 1
         asked = self.deadline if deadline is None else deadline
-        budget = min(asked, max(0.5, asked / 4)) if self.hung else asked
+        budget = self.budget(asked)
         origin = _child.clock()
         busy = [i for i in range(procs) if programs[i]]  # an empty program: the worker sits out
         ops: List[Op] = []

@@ -8,7 +8,7 @@ Linux, ``mach_absolute_time`` on macOS), so ``a.end < b.start`` means *a* finish
 whichever processes ran them.
 """
 
-from typing import Any, List, NamedTuple, Optional, Sequence, Tuple
+from typing import Any, Dict, List, NamedTuple, Optional, Sequence, Tuple
 
 
 def _short(value: Any, limit: int = 60) -> str:
@@ -160,6 +160,12 @@ class History(object):
 
     def __repr__(self) -> str:
         return "<History of %d ops in %d processes>" % (len(self.ops), self.procs)
+
+
+def on(steps: Dict[int, Sequence[Step]]) -> List[List[Step]]:
+    """The programs of one phase: ``on({0: [a], 2: [b, c]})`` runs ``a`` in worker 0 and ``b, c`` in
+    worker 2, at once; workers not named sit the phase out."""
+    return [list(steps.get(i, ())) for i in range(max(steps) + 1)]
 
 
 def merged(*histories: "History") -> History:

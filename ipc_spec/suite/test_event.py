@@ -4,7 +4,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from ipc_spec.harness import Make
-from ipc_spec.history import call, macro, merged
+from ipc_spec.history import call, macro, merged, on
 from ipc_spec.plugin import property_settings
 from ipc_spec.specs import event as spec
 from ipc_spec.strategies import pauses, timeouts
@@ -125,11 +125,6 @@ def flag_plans(draw):
     return procs, plan, draw(pauses())
 
 
-def one(proc, step):
-    """Programs in which only process ``proc`` runs a step: ``step``."""
-    return [[] for _ in range(proc)] + [[step]]
-
-
 @property_settings()
 @given(flag_plans())
 def test_clear_and_is_set(ipc_env, scenario):
@@ -143,10 +138,10 @@ def test_clear_and_is_set(ipc_env, scenario):
     initial = ipc_env.run(objects, everyone([call("e", "is_set", pause=pause)]))
     spec.check_is_set(initial, "e", False, "event.is_set", "before any set()")
     for setter, clearer, timeout in plan:
-        ipc_env.run(objects, one(setter, call("e", "set", pause=pause)))
+        ipc_env.run(objects, on({setter: [call("e", "set", pause=pause)]}))
         seen = ipc_env.run(objects, everyone([call("e", "is_set", pause=pause)]))
         spec.check_is_set(seen, "e", True, "event.is_set", "after process %d set the event" % setter)
-        ipc_env.run(objects, one(clearer, call("e", "clear", pause=pause)))
+        ipc_env.run(objects, on({clearer: [call("e", "clear", pause=pause)]}))
         cleared = ipc_env.run(objects, everyone([call("e", "is_set", pause=pause),
                                                  wait_step(timeout)]))
         spec.check_is_set(cleared, "e", False, "event.clear",

@@ -1,0 +1,30 @@
+"""Each Semaphore and BoundedSemaphore property fails on a semaphore broken in the way it checks."""
+
+import pytest
+
+from ipc_spec.suite import test_semaphore as props
+from tests.broken import semaphore as broken
+from tests.selfcheck import DEADLOCK, SELFTEST_DEADLINE, assert_catches
+
+CASES = [
+    (props.test_bound, broken.extra_holder, "semaphore.bound"),
+    (props.test_value, broken.stale_value, "semaphore.value"),
+    (props.test_nonblocking, broken.nonblocking_succeeds, "semaphore.nonblocking"),
+    (props.test_nonblocking, broken.owner_only_release, "semaphore.release_any"),
+    (props.test_timeout, broken.short_timeout, "semaphore.timeout"),
+    (props.test_timeout, broken.negative_timeout_blocks, ("semaphore.negative_timeout", DEADLOCK)),
+    (props.test_bounded, broken.accepts_over_release, "boundedsemaphore.over_release"),
+    (props.test_bounded, broken.raises_but_counts, "boundedsemaphore.bound"),
+    (props.test_linearizable, broken.nonblocking_succeeds, "semaphore.linearizable"),
+    (props.test_linearizable, broken.accepts_over_release, "boundedsemaphore.linearizable"),
+    (props.test_semaphore_machine, broken.nonblocking_succeeds, "semaphore.nonblocking"),
+    (props.test_semaphore_machine, broken.stale_value, "semaphore.value"),
+    (props.test_semaphore_machine, broken.short_timeout, "semaphore.timeout"),
+    (props.test_semaphore_machine, broken.acquire_returns_none, "semaphore.bound"),
+]
+
+
+@pytest.mark.parametrize("prop, impl, expected", CASES,
+                         ids=["%s-%s" % (p.__name__[5:], i.__name__) for p, i, _ in CASES])
+def test_property_catches(prop, impl, expected, make_env, monkeypatch):
+    assert_catches(prop, make_env(impl, deadline=SELFTEST_DEADLINE), expected, monkeypatch)
