@@ -15,7 +15,8 @@ return early:
   in order, then ``EOFError``; ``poll(t)`` returns True once the peer is dead;
 - a Queue whose producer was killed right after its ``put`` calls: the consumer's ``get(timeout=t)``
   returns or raises ``Empty`` within its timeout, and yields each item at most once, only items that
-  were put. The documentation warns that killing a process "while it is trying to use a Queue" may
+  were put; checked apart for items that fit one atomic pipe write and for items larger than the
+  pipe buffer, which the producer may leave half written. The documentation warns that killing a process "while it is trying to use a Queue" may
   corrupt the queue for the others (Programming guidelines, "Avoid terminating processes"): a
   violation here is reported, and a known one is listed in ``known_divergences.ini``.
 """

@@ -10,16 +10,19 @@ from ipc_spec.plugin import property_settings
 from ipc_spec.specs import LATE, barrier
 from ipc_spec.specs import faults as spec
 from ipc_spec.strategies import pauses, timeouts
+from ipc_spec.suite.test_connection import DUPLEX
 
-#: Seconds a fault example may run before it counts as a deadlock: the longest timeout, plus LATE,
-#: plus room for a loaded machine. A survivor stuck past this has overstayed its timeout.
-FAULT_DEADLINE = 5.0 + LATE + 5.0
+#: Seconds a fault example may run beyond its longest timeout + LATE before it counts as a deadlock
+#: (room for a loaded machine): a survivor stuck past that has overstayed its timeout.
+SLACK = 2.0
+#: The longest timeout the fault properties draw (``strategies.timeouts()``).
+LONGEST = 0.25
 
 
-def pipe(ctx, duplex=True):
-    """A Pipe as two named ends, ``p.a`` and ``p.b``."""
-    a, b = ctx.Pipe(duplex)
-    return {"a": a, "b": b}
+def deadline(env, longest=LONGEST):
+    """The deadline of a fault example whose longest timeout is ``longest``, or the env's own
+    deadline if shorter (a self-test's)."""
+    return min(longest + LATE + SLACK, env.deadline)
 
 
 HELD = {
@@ -38,9 +41,9 @@ def test_lock_holder_killed(ipc_env, kind, survivors, timeout, death, waits):
     before t and not grossly after."""
     ipc_env.provision(HELD.values(), 4)
     objects = ipc_env.allocate({"l": HELD[kind]}, 1 + survivors)
-    ipc_env.run(objects, [[call("l", "acquire"), die(death)]], deadline=FAULT_DEADLINE)
+    ipc_env.run(objects, [[call("l", "acquire"), die(death)]], deadline=deadline(ipc_env))
     history = ipc_env.run(objects, [[]] + [[call("l", "acquire", timeout=timeout, pause=p)]
-                                           for p in waits[:survivors]], deadline=FAULT_DEADLINE)
+                                           for p in waits[:survivors]], deadline=deadline(ipc_env))
     spec.check_timed_out(history, history.select("l", "acquire"), timeout, False,
                          "faults.lock_holder_killed", "%s held by a killed process" % kind)
 
@@ -52,7 +55,7 @@ def test_barrier_party_killed(ipc_env, parties, timeout, death, waits):
     BrokenBarrierError, the first not before t, none grossly after."""
     ipc_env.provision([Make("Barrier", n) for n in range(2, 5)], 4)
     programs = [[die(death)]] + [[call("b", "wait", timeout, pause=p)] for p in waits[:parties - 1]]
-    history = ipc_env.run({"b": Make("Barrier", parties)}, programs, deadline=FAULT_DEADLINE)
+    history = ipc_env.run({"b": Make("Barrier", parties)}, programs, deadline=deadline(ipc_env))
     barrier.check_broken_waits(history, "b", timeout, prop="faults.barrier_party_killed")
 
 
@@ -63,7 +66,7 @@ def test_event_setter_killed(ipc_env, waiters, timeout, death, waits):
     before t and not grossly after."""
     ipc_env.provision([Make("Event")], 4)
     programs = [[die(death)]] + [[call("e", "wait", timeout, pause=p)] for p in waits[:waiters]]
-    history = ipc_env.run({"e": Make("Event")}, programs, deadline=FAULT_DEADLINE)
+    history = ipc_env.run({"e": Make("Event")}, programs, deadline=deadline(ipc_env))
     spec.check_timed_out(history, history.select("e", "wait"), timeout, False,
                          "faults.event_setter_killed", "an Event whose setter was killed")
 
@@ -80,31 +83,45 @@ def test_pipe_peer_killed(ipc_env, messages, death):
     sender = [call("p.b", "close")] + [call("p.a", "send", m) for m in messages] + [die(death)]
     receiver = [call("p.a", "close")] + [call("p.b", "recv") for _ in messages] + [
         call("p.b", "poll", POLL_TIMEOUT), call("p.b", "recv")]
-    history = ipc_env.run({"p": Make(pipe)}, [sender, receiver], deadline=FAULT_DEADLINE, fresh=True)
+    history = ipc_env.run({"p": DUPLEX}, [sender, receiver], deadline=deadline(ipc_env, POLL_TIMEOUT),
+                          fresh=True)
     recvs = history.select("p.b", "recv")
     spec.check_eof_after(history, recvs, messages, "faults.pipe_peer_killed")
     poll = history.select("p.b", "poll")
     spec.check_polled(history, poll, POLL_TIMEOUT, "faults.pipe_peer_killed")
 
 
-#: Payload sizes: small ones fit the pipe buffer; the large ones (above 64 KiB) leave a message
-#: half written when the producer dies before its feeder thread is done.
-SIZES = (0, 100, 70000, 300000)
+#: Payload sizes a pipe takes in one atomic write (at most PIPE_BUF, 4096 bytes on Linux), and sizes
+#: above the pipe buffer (64 KiB), which leave a message half written when the producer dies before
+#: its feeder thread is done.
+SMALL = (0, 1, 100, 4000)
+LARGE = (70000, 300000)
 
 
-@property_settings()
-@given(st.lists(st.sampled_from(SIZES), min_size=1, max_size=3), pauses(), timeouts())
-def test_queue_producer_killed(ipc_env, sizes, death, timeout):
-    """A Queue whose producer was killed right after its puts: every get(timeout=t) of the consumer
-    returns or raises Empty within its timeout, and no item arrives twice or unput."""
+def _producer_killed(ipc_env, sizes, death, timeout, prop):
     ipc_env.provision([Make("Queue")], 2)
     items = [b"%d:" % i + b"x" * size for i, size in enumerate(sizes)]
     objects = ipc_env.allocate({"q": Make("Queue")}, 2)
     ipc_env.run(objects, [[call("q", "put", item) for item in items] + [die(death)]],
-                deadline=FAULT_DEADLINE)
+                deadline=deadline(ipc_env))
     gets = [call("q", "get", timeout=timeout) for _ in range(len(items) + 1)]
-    history = ipc_env.run(objects, [[], gets], deadline=FAULT_DEADLINE)
+    history = ipc_env.run(objects, [[], gets], deadline=deadline(ipc_env))
     ops = history.select("q", "get")
-    spec.check_bounded(history, ops, timeout, "faults.queue_producer_killed", "get after the "
-                       "producer was killed")
-    spec.check_no_duplicates(history, ops, items, "faults.queue_producer_killed")
+    spec.check_bounded(history, ops, timeout, prop, "get after the producer was killed")
+    spec.check_no_duplicates(history, ops, items, prop)
+
+
+@property_settings()
+@given(st.lists(st.sampled_from(SMALL), min_size=1, max_size=3), pauses(), timeouts())
+def test_queue_producer_killed(ipc_env, sizes, death, timeout):
+    """A Queue whose producer was killed right after putting small items: every get(timeout=t) of
+    the consumer returns or raises Empty within its timeout, and no item arrives twice or unput."""
+    _producer_killed(ipc_env, sizes, death, timeout, "faults.queue_producer_killed")
+
+
+@property_settings()
+@given(st.lists(st.sampled_from(LARGE), min_size=1, max_size=2), pauses(), timeouts())
+def test_queue_producer_killed_mid_message(ipc_env, sizes, death, timeout):
+    """The same with items larger than the pipe buffer, so that the producer may die with a message
+    half written: the consumer's gets must still return or raise Empty within their timeouts."""
+    _producer_killed(ipc_env, sizes, death, timeout, "faults.queue_producer_killed_mid_message")

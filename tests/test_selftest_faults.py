@@ -1,0 +1,25 @@
+"""Each fault-injection property fails on an implementation that breaks what survivors count on."""
+
+import multiprocessing
+
+import pytest
+
+from ipc_spec.suite import test_faults as props
+from tests.broken import barrier, connection, event, lock, queue
+from tests.selfcheck import DEADLOCK, SELFTEST_DEADLINE, assert_catches
+
+CASES = [
+    (props.test_lock_holder_killed, lock.short_timeout, "faults.lock_holder_killed"),
+    (props.test_barrier_party_killed, barrier.short_timeout, "faults.barrier_party_killed"),
+    (props.test_event_setter_killed, event.true_on_timeout, "faults.event_setter_killed"),
+    (props.test_pipe_peer_killed, connection.no_eof, "faults.pipe_peer_killed"),
+    (props.test_queue_producer_killed, queue.duplicates, "faults.queue_producer_killed"),
+    # CPython itself breaks this one (a known divergence, gh-87971): its Queue is the broken one.
+    (props.test_queue_producer_killed_mid_message, multiprocessing, DEADLOCK),
+]
+
+
+@pytest.mark.parametrize("prop, impl, expected", CASES,
+                         ids=["%s-%s" % (p.__name__[5:], i.__name__) for p, i, _ in CASES])
+def test_property_catches(prop, impl, expected, make_env, monkeypatch):
+    assert_catches(prop, make_env(impl, deadline=SELFTEST_DEADLINE), expected, monkeypatch)
