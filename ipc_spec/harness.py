@@ -24,10 +24,10 @@ from .history import History, Mark, Op, Step
 
 #: Fresh objects of each kind a crew gets when an example first asks for it; the next crew gets twice
 #: as many of a kind half used (up to BANK_MAX), half as many of a kind not used at all.
-BANK_START = 8
-BANK_MAX = 128
+BANK_START = 32
+BANK_MAX = 256
 #: Objects of a kind announced by ``Env.provision`` but not yet asked for by an example.
-BANK_PROVISIONED = 8
+BANK_PROVISIONED = 16
 #: Seconds a crew's workers may take to start (spawn under load is slow, but not this slow).
 START_TIMEOUT = 120.0
 #: Descriptors a forkserver crew's bank may hold: forkserver passes a child's descriptors in one

@@ -41,3 +41,15 @@ def assert_catches(prop, env, expected, monkeypatch):
         return seen[0]
     assert _matches(error, expected), "expected a violation of %s, got %s" % (expected, error)
     return error
+
+
+def property_catches(cases, deadline=SELFTEST_DEADLINE):
+    """The self-test of a table of ``(property test, broken implementation, expected)`` cases: each
+    case, under every start method, must fail as :func:`assert_catches` says."""
+
+    @pytest.mark.parametrize("prop, impl, expected", cases,
+                             ids=["%s-%s" % (p.__name__[5:], i.__name__) for p, i, _ in cases])
+    def test_property_catches(prop, impl, expected, make_env, monkeypatch):
+        assert_catches(prop, make_env(impl, deadline=deadline), expected, monkeypatch)
+
+    return test_property_catches

@@ -1,12 +1,10 @@
 """Each Pipe / Connection / connection.wait property, and each inheritance-rule property, fails on
 an implementation broken in the way it checks."""
 
-import pytest
-
 from ipc_spec.suite import test_connection as props
 from ipc_spec.suite import test_inheritance as rule
 from tests.broken import connection as broken
-from tests.selfcheck import SELFTEST_DEADLINE, assert_catches
+from tests.selfcheck import property_catches
 
 CASES = [
     (props.test_messages, broken.hold_first, "connection.order"),
@@ -31,7 +29,4 @@ CASES = [
 ]
 
 
-@pytest.mark.parametrize("prop, impl, expected", CASES,
-                         ids=["%s-%s" % (p.__name__[5:], i.__name__) for p, i, _ in CASES])
-def test_property_catches(prop, impl, expected, make_env, monkeypatch):
-    assert_catches(prop, make_env(impl, deadline=SELFTEST_DEADLINE), expected, monkeypatch)
+test_property_catches = property_catches(CASES)

@@ -2,11 +2,9 @@
 
 import multiprocessing
 
-import pytest
-
 from ipc_spec.suite import test_faults as props
 from tests.broken import barrier, connection, event, lock, queue
-from tests.selfcheck import DEADLOCK, SELFTEST_DEADLINE, assert_catches
+from tests.selfcheck import DEADLOCK, property_catches
 
 CASES = [
     (props.test_lock_holder_killed, lock.short_timeout, "faults.lock_holder_killed"),
@@ -19,7 +17,4 @@ CASES = [
 ]
 
 
-@pytest.mark.parametrize("prop, impl, expected", CASES,
-                         ids=["%s-%s" % (p.__name__[5:], i.__name__) for p, i, _ in CASES])
-def test_property_catches(prop, impl, expected, make_env, monkeypatch):
-    assert_catches(prop, make_env(impl, deadline=SELFTEST_DEADLINE), expected, monkeypatch)
+test_property_catches = property_catches(CASES)

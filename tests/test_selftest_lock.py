@@ -7,7 +7,7 @@ from ipc_spec.history import History, Op, macro, read
 from ipc_spec.specs import lock as spec
 from ipc_spec.suite import test_lock as props
 from tests.broken import lock as broken
-from tests.selfcheck import DEADLOCK, SELFTEST_DEADLINE, assert_catches
+from tests.selfcheck import DEADLOCK, property_catches
 
 
 CASES = [
@@ -36,10 +36,7 @@ CASES = [
 ]
 
 
-@pytest.mark.parametrize("prop, impl, expected", CASES,
-                         ids=["%s-%s" % (p.__name__[5:], i.__name__) for p, i, _ in CASES])
-def test_property_catches(prop, impl, expected, make_env, monkeypatch):
-    assert_catches(prop, make_env(impl, deadline=SELFTEST_DEADLINE), expected, monkeypatch)
+test_property_catches = property_catches(CASES)
 
 
 # The two checks of mutual exclusion, on written histories: each fails on its own (a broken lock
