@@ -81,6 +81,34 @@ def _descriptors(obj) -> int:
     return count
 
 
+def _build_bank(ctx, method, kinds, need):
+    """The bank's objects, kind by kind. Under forkserver, objects holding file descriptors are
+    built one of each kind in turn, so that the descriptor budget is shared fairly."""
+    objects = [[] for _ in kinds]
+    descriptors = 0
+    for (make, count), built in zip(kinds, objects):  # what the next example takes, come what may
+        for _ in range(min(count, need.get(make.key, 0))):
+            obj = make.build(ctx)
+            built.append(obj)
+            descriptors += _descriptors(obj)
+    full = set()
+    while True:
+        grew = False
+        for k, ((make, count), built) in enumerate(zip(kinds, objects)):
+            if k in full or len(built) >= count:
+                continue
+            obj = make.build(ctx)
+            more = _descriptors(obj)
+            if built and more and method == "forkserver" and descriptors + more > FORKSERVER_FDS:
+                full.add(k)
+                continue
+            built.append(obj)
+            descriptors += more
+            grew = True
+        if not grew:
+            return objects
+
+
 def plumbing(ctx):
     """The context the harness runs its own processes, pipes and status array on: the context under
     test, unless it names another (a broken implementation keeps the harness on the real one)."""
@@ -112,28 +140,18 @@ class Crew(object):
     """Worker processes started together with a bank of shared objects.
 
     ``bank`` maps a :attr:`Make.key` to ``(make, count)``: ``count`` objects of that kind are built
-    in the parent and inherited by every worker.
+    in the parent and inherited by every worker (fewer under forkserver when they hold file
+    descriptors, but never fewer than ``need`` says the next example takes).
     """
 
-    def __init__(self, ctx, method: str, size: int, bank: Dict[Any, Any]):
+    def __init__(self, ctx, method: str, size: int, bank: Dict[Any, Any],
+                 need: Optional[Dict[Any, int]] = None):
         self.ctx = ctx
         self.method = method
         self.size = size
         self.keys = list(bank)
         self.index = {key: i for i, key in enumerate(self.keys)}
-        self.objects = []
-        descriptors = 0
-        for make, count in bank.values():
-            kind = []
-            for _ in range(count):
-                obj = make.build(ctx)
-                more = _descriptors(obj)
-                # forkserver hands a child its descriptors in one message, which takes only so many
-                if kind and method == "forkserver" and descriptors + more > FORKSERVER_FDS:
-                    break
-                kind.append(obj)
-                descriptors += more
-            self.objects.append(kind)
+        self.objects = _build_bank(ctx, method, list(bank.values()), need or {})
         self.used = {key: 0 for key in self.keys}
         self.ready = False
         self.status = plumbing(ctx).RawArray("i", [-1] * size)
@@ -317,13 +335,16 @@ class Env(object):
         else:
             if standby is not None:
                 standby.stop()
-            self.crew = self._new_crew(self.size, dict(self.want))
+            need: Dict[Any, int] = {}
+            for make in objects.values():
+                need[make.key] = need.get(make.key, 0) + 1
+            self.crew = self._new_crew(self.size, dict(self.want), need)
         self._await_ready(self.crew)
         return self.crew
 
-    def _new_crew(self, size, bank):
+    def _new_crew(self, size, bank, need=None):
         try:
-            crew = Crew(self.ctx, self.method, size, bank)
+            crew = Crew(self.ctx, self.method, size, bank, need)
         except AttributeError as exc:  # a factory needs what this implementation lacks
             self.skip("implementation %s under start method %r: %s" % (self.impl, self.method, exc))
             raise
