@@ -242,6 +242,18 @@ def op_await_attr(obj, attr, target, timeout=10.0):
     return True
 
 
+def _critical_section(counter, hold):
+    """Read ``counter.value``, hold ``hold`` seconds, write it back plus one; ``(enter, exit)``."""
+    enter = clock()
+    if counter is not None:
+        value = counter.value
+    if hold:
+        time.sleep(hold)
+    if counter is not None:
+        counter.value = value + 1
+    return enter, clock()
+
+
 def op_critical(obj, counter=None, hold=0.0, use_with=False):
     """One critical section under ``obj`` (a Lock, RLock or Semaphore; ipc_spec.specs.lock).
 
@@ -253,25 +265,10 @@ def op_critical(obj, counter=None, hold=0.0, use_with=False):
     """
     if use_with:
         with obj:
-            enter = clock()
-            if counter is not None:
-                value = counter.value
-            if hold:
-                time.sleep(hold)
-            if counter is not None:
-                counter.value = value + 1
-            leave = clock()
-        return (enter, leave)
+            return _critical_section(counter, hold)
     got = obj.acquire()
     try:
-        enter = clock()
-        if counter is not None:
-            value = counter.value
-        if hold:
-            time.sleep(hold)
-        if counter is not None:
-            counter.value = value + 1
-        leave = clock()
+        enter, leave = _critical_section(counter, hold)
     finally:
         obj.release()
     if got is not True:  # reported once the lock is released, so that nobody waits for ever
