@@ -101,6 +101,7 @@ class Kit(object):
         history = self.env.run({"b": self.make("Barrier", parties)},
                                [[call("b", "wait")] for _ in range(parties)])
         barrier.check_generations(history, "b", parties, 1)
+        self.env.settle(True)  # passed: the Barrier may serve again, as in a property test
 
     def event(self, waiters):
         from ipc_spec.history import call
@@ -108,6 +109,7 @@ class Kit(object):
         history = self.env.run({"e": self.make("Event")},
                                [[call("e", "wait")] for _ in range(waiters)] + [[call("e", "set")]])
         assert all(op.result is True for op in history.select("e", "wait"))
+        self.env.settle(True)
 
     def close(self):
         self.env.close()
@@ -148,7 +150,8 @@ def property_rate(method, test):
     env = Env(multiprocessing.get_context(method), method)
     start = time.perf_counter()
     try:
-        test(ipc_env=env)
+        with env.examples_of(test):
+            test(ipc_env=env)
     finally:
         elapsed = time.perf_counter() - start
         test.hypothesis.inner_test = inner

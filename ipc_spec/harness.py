@@ -10,8 +10,15 @@ the process starts, so a :class:`Crew` of workers is started with a *bank* of fr
 kind the scenarios ask for, and every example draws objects it alone will use. No object is used by
 two examples, so no state can leak from one to the next. When the bank lacks a kind, or runs dry, the
 crew is replaced by a new one with a larger bank; a deadlocked crew is killed and replaced too.
+
+An object whose kind has a documented way back to its initial state (:data:`RESET`: a Barrier with
+no waiter that is not broken, an Event after ``clear()``) is *recycled*: once an example that used it
+has passed (:meth:`Env.settle`), the parent checks that state through the primitive's own API, and
+the object serves a later example. Objects of a failed or deadlocked example are never reused.
 """
 
+import contextlib
+import functools
 import os
 import sys
 import time
@@ -28,6 +35,9 @@ BANK_START = 32
 BANK_MAX = 256
 #: Objects of a kind announced by ``Env.provision`` but not yet asked for by an example.
 BANK_PROVISIONED = 16
+#: The same for a kind that is recycled (see :data:`RESET`): a passing example gives its object back.
+RECYCLED_START = 4
+RECYCLED_PROVISIONED = 2
 #: Seconds a crew's workers may take to start (spawn under load is slow, but not this slow).
 START_TIMEOUT = 120.0
 #: Descriptors a forkserver crew's bank may hold: forkserver passes a child's descriptors in one
@@ -35,6 +45,24 @@ START_TIMEOUT = 120.0
 FORKSERVER_FDS = 160
 #: Seconds a worker gets to leave once asked before it is terminated.
 STOP_TIMEOUT = 5.0
+
+
+def _idle_barrier(barrier) -> bool:
+    """A Barrier is back in its initial state once its last generation is over: "the barrier can be
+    reused any number of times"; one that is broken, or has a waiter, is not reused."""
+    return not barrier.broken and barrier.n_waiting == 0
+
+
+def _cleared_event(event) -> bool:
+    """``clear()`` resets an Event's flag to false, its only state."""
+    event.clear()
+    return not event.is_set()
+
+
+#: Kinds (context attribute names) whose objects are recycled after a passing example: each maps to
+#: a function that brings the object back to its initial state by documented operations and returns
+#: whether it is. A callable factory opts in with a ``reset`` attribute of the same form.
+RESET = {"Barrier": _idle_barrier, "Event": _cleared_event}
 
 
 class Make(object):
@@ -45,13 +73,15 @@ class Make(object):
     are then reachable as ``name.key`` (``""`` is ``name`` itself), e.g. a Condition and its lock.
     """
 
-    __slots__ = ("factory", "args", "kwargs", "key")
+    __slots__ = ("factory", "args", "kwargs", "key", "reset")
 
     def __init__(self, factory, *args, **kwargs):
         self.factory = factory
         self.args = args
         self.kwargs = kwargs
         self.key = (factory, args, tuple(sorted(kwargs.items())))
+        #: ``reset(obj) -> bool``, or None if objects of this kind serve one example only.
+        self.reset = RESET.get(factory) if isinstance(factory, str) else getattr(factory, "reset", None)
 
     def build(self, ctx):
         if callable(self.factory):
@@ -152,7 +182,8 @@ class Crew(object):
         self.keys = list(bank)
         self.index = {key: i for i, key in enumerate(self.keys)}
         self.objects = _build_bank(ctx, method, list(bank.values()), need or {})
-        self.used = {key: 0 for key in self.keys}
+        self.used = {key: 0 for key in self.keys}  # objects handed out, from the start of the bank
+        self.free = {key: [] for key in self.keys}  # recycled objects, handed out again first
         self.ready = False
         self.status = plumbing(ctx).RawArray("i", [-1] * size)
         self.conns = []
@@ -197,13 +228,28 @@ class Crew(object):
         for make in makes:
             need[make.key] = need.get(make.key, 0) + 1
         return {key: n for key, n in need.items()
-                if key not in self.index or self.used[key] + n > len(self.objects[self.index[key]])}
+                if key not in self.index
+                or self.used[key] + n > len(self.objects[self.index[key]]) + len(self.free[key])}
 
     def take(self, make: Make):
-        """The bank slot of an unused object of ``make``'s kind (the caller checked :meth:`short`)."""
+        """The bank slot of an unused (or recycled) object of ``make``'s kind (the caller checked
+        :meth:`short`)."""
+        if self.free[make.key]:
+            return self.index[make.key], self.free[make.key].pop()
         slot = self.used[make.key]
         self.used[make.key] = slot + 1
         return self.index[make.key], slot
+
+    def give_back(self, make: Make, slot) -> bool:
+        """Recycle the object in ``slot`` if ``make.reset`` brings it back to its initial state."""
+        kind, index = slot
+        try:
+            ok = make.reset(self.objects[kind][index])
+        except Exception:  # a primitive whose reset fails is simply not reused
+            ok = False
+        if ok is True:
+            self.free[make.key].append(index)
+        return ok is True
 
     def alive(self) -> bool:
         return all(p.is_alive() for i, p in enumerate(self.procs) if i not in self.dead)
@@ -292,6 +338,9 @@ class Env(object):
         self.size = 1
         self.crews_started = 0
         self.examples = 0
+        self.recycled = 0
+        #: Recyclable objects handed out since the last :meth:`settle`: ``(crew, make, slot)``.
+        self.lent: List[Any] = []
         if method == "forkserver" and hasattr(ctx, "set_forkserver_preload"):
             ctx.set_forkserver_preload([_child.__name__])
 
@@ -301,7 +350,8 @@ class Env(object):
         """Tell the harness up front which kinds of object and how many processes examples will
         use, so that one crew serves them all instead of one crew per new kind."""
         for make in makes:
-            self.want.setdefault(make.key, (make, BANK_PROVISIONED))
+            self.want.setdefault(make.key, (make, RECYCLED_PROVISIONED if make.reset else
+                                            BANK_PROVISIONED))
         self.size = max(self.size, procs)
 
     def _crew_for(self, objects: Dict[str, Make], procs: int) -> Crew:
@@ -309,8 +359,9 @@ class Env(object):
             if isinstance(make.factory, str) and not hasattr(self.ctx, make.factory):
                 self.skip("implementation %s has no %s under start method %r"
                           % (self.impl, make.factory, self.method))
-            if self.want.get(make.key, (None, 0))[1] < BANK_START:
-                self.want[make.key] = (make, BANK_START)
+            start = RECYCLED_START if make.reset else BANK_START
+            if self.want.get(make.key, (None, 0))[1] < start:
+                self.want[make.key] = (make, start)
         self.size = max(self.size, procs)
         crew = self.crew
         if crew is not None and crew.dead:
@@ -356,7 +407,8 @@ class Env(object):
         kind) in the background, so that its start-up overlaps the examples still to run."""
         if self.standby is not None:
             return
-        low = [key for key in crew.keys if 2 * crew.used[key] >= len(crew.objects[crew.index[key]])]
+        low = [key for key in crew.keys  # recycled objects count as unused
+               if 2 * (crew.used[key] - len(crew.free[key])) >= len(crew.objects[crew.index[key]])]
         if not low:
             return
         for key in crew.keys:  # size the next bank by what this one's examples used
@@ -365,7 +417,7 @@ class Env(object):
             if key in low:
                 count = min(BANK_MAX, 2 * count)
             elif used == 0:
-                count = max(BANK_PROVISIONED, count // 2)
+                count = max(RECYCLED_PROVISIONED if make.reset else BANK_PROVISIONED, count // 2)
             self.want[key] = (make, count)
         self.standby = self._new_crew(self.size, dict(self.want))
 
@@ -429,7 +481,22 @@ class Env(object):
         """Fresh objects for one example that runs in phases (several :meth:`run` calls on the same
         objects, each phase over before the next starts), on up to ``procs`` processes."""
         crew = self._crew_for(objects, procs)
-        return Objects(crew, {name: crew.take(make) for name, make in objects.items()})
+        names = {}
+        for name, make in objects.items():
+            names[name] = slot = crew.take(make)
+            if make.reset is not None:
+                self.lent.append((crew, make, slot))
+        return Objects(crew, names)
+
+    def settle(self, passed: bool):
+        """The example that used the objects handed out since the last call is over: if it
+        ``passed``, recycle those that can be (see :data:`RESET`); if not, none is reused."""
+        lent, self.lent = self.lent, []
+        if not passed:
+            return
+        for crew, make, slot in lent:
+            if crew is self.crew and crew.give_back(make, slot):
+                self.recycled += 1
 
     def run(self, objects, programs: Sequence[Sequence[Step]],
             deadline: Optional[float] = None, fresh: bool = False) -> History:
@@ -504,6 +571,34 @@ class Env(object):
             if self.crew is not None:
                 self.crew.kill()
             self.crew = saved
+
+    @contextlib.contextmanager
+    def examples_of(self, test):
+        """While in this block, each example of ``test`` (a Hypothesis ``@given`` function) tells
+        this env whether it passed, so that its objects can be recycled (:meth:`settle`). Without
+        it, no object is reused."""
+        hyp = getattr(test, "hypothesis", None)
+        if hyp is None or not hasattr(hyp, "inner_test"):
+            yield
+            return
+        inner = hyp.inner_test
+
+        @functools.wraps(inner)
+        def example(*args, **kwargs):
+            try:
+                result = inner(*args, **kwargs)
+            except BaseException:
+                self.settle(False)
+                raise
+            self.settle(True)
+            return result
+
+        hyp.inner_test = example
+        try:
+            yield
+        finally:
+            hyp.inner_test = inner
+            self.settle(False)
 
     @staticmethod
     def _collect(i, program, reply, ops, marks):

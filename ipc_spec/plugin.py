@@ -297,10 +297,13 @@ def make_env(request, start_method, monkeypatch):
 
 
 @pytest.fixture
-def ipc_env(make_env):
+def ipc_env(request, make_env):
     """The implementation under test in this test's start method; its workers are reused by every
-    example of the test and stopped after it."""
-    return make_env()
+    example of the test and stopped after it, and the objects of a passing example are recycled
+    where their kind allows (``harness.RESET``)."""
+    env = make_env()
+    with env.examples_of(request.function):
+        yield env
 
 
 @pytest.hookimpl(hookwrapper=True)

@@ -32,7 +32,7 @@ def assert_catches(prop, env, expected, monkeypatch):
     bug once) counts when the failure it saw is the expected one."""
     expected = (expected,) if isinstance(expected, str) else tuple(expected)
     monkeypatch.setattr(engine, "MAX_SHRINKING_SECONDS", SELFTEST_SHRINK_SECONDS)
-    with pytest.raises((Failure, Flaky)) as info:
+    with pytest.raises((Failure, Flaky)) as info, env.examples_of(prop):
         prop(ipc_env=env)
     error = info.value
     if isinstance(error, Flaky):
