@@ -12,6 +12,12 @@ For each start method it times, as separate processes:
   where the interpreter ships CPython's test package (some builds leave it out: then the column
   says so).
 
+Then, over all the methods at once, as each is run by default:
+
+- ``kit``: ``python -m ipc_spec --hypothesis-profile=P`` (its default xdist workers);
+- ``cpython -jN``: ``python -m test -jN`` over the methods' test packages with the same filters,
+  one worker per method (regrtest parallelises by test package).
+
 ``--python`` must have ipc-spec installed (e.g. a tox or venv interpreter). Prints a table, and
 JSON with ``--json``.
 """
@@ -51,6 +57,8 @@ def main(argv=None):
     parser.add_argument("--no-cpython", action="store_true")
     parser.add_argument("--json", default=None)
     args = parser.parse_args(argv)
+    if os.sep in args.python:  # a path relative to here: the runs happen elsewhere
+        args.python = os.path.abspath(args.python)
     scratch = tempfile.mkdtemp(prefix="ipc-spec-bench-")  # outside the checkout: the installed kit
 
     rows = []
@@ -75,12 +83,35 @@ def main(argv=None):
             "%.2f" % row["ratio"] if "ratio" in row else "n/a", row["kit_summary"]))
     total = {k: sum(r.get(k, 0) for r in rows) for k in ("kit_seconds", "cpython_seconds")}
     if all("cpython_seconds" in r for r in rows):
-        print("all methods: kit %.1f s, cpython %.1f s, ratio %.2f" % (
+        print("all methods, one after another: kit %.1f s, cpython %.1f s, ratio %.2f" % (
             total["kit_seconds"], total["cpython_seconds"],
             total["kit_seconds"] / total["cpython_seconds"]))
+
+    methods = args.methods.split(",")
+    kit = [args.python, "-m", "ipc_spec", "-q", "--start-method=" + args.methods,
+           "--hypothesis-profile=" + args.profile]
+    parallel = {}
+    parallel["kit_seconds"], parallel["kit_exit"], parallel["kit_summary"] = timed(kit, scratch)
+    if not args.no_cpython and all(has_cpython_tests(args.python, m) for m in methods):
+        cpython = [args.python, "-m", "test", "-j%d" % len(methods)]
+        cpython += ["test_multiprocessing_" + m for m in methods]
+        for pattern in CPYTHON_FILTERS:
+            cpython += ["-m", pattern]
+        parallel["cpython_seconds"], parallel["cpython_exit"], parallel["cpython_summary"] = \
+            timed(cpython, scratch)
+        parallel["ratio"] = parallel["kit_seconds"] / parallel["cpython_seconds"]
+    print("all methods at once: kit (python -m ipc_spec) %.1f s, cpython (-j%d) %s s, ratio %s; "
+          "serial cpython %s s, ratio %s" % (
+              parallel["kit_seconds"], len(methods),
+              "%.1f" % parallel["cpython_seconds"] if "cpython_seconds" in parallel else "n/a",
+              "%.2f" % parallel["ratio"] if "ratio" in parallel else "n/a",
+              "%.1f" % total["cpython_seconds"] if total["cpython_seconds"] else "n/a",
+              "%.2f" % (parallel["kit_seconds"] / total["cpython_seconds"])
+              if total["cpython_seconds"] else "n/a"))
     version = subprocess.run([args.python, "-c", "import sys; print(sys.version.split()[0])"],
                              stdout=subprocess.PIPE, universal_newlines=True).stdout.strip()
-    result = {"python": version, "profile": args.profile, "rows": rows, "total": total}
+    result = {"python": version, "profile": args.profile, "rows": rows, "total": total,
+              "all_methods_at_once": parallel}
     if args.json:
         with open(args.json, "w") as f:
             json.dump(result, f, indent=2)

@@ -54,7 +54,7 @@ settings.register_profile("thorough", max_examples=400, **PROPERTY_SETTINGS)
 #: Seconds Hypothesis may spend shrinking one failure of a property test; a known divergence, whose
 #: failure is expected, gets less.
 SHRINK_SECONDS = 45
-KNOWN_SHRINK_SECONDS = 5
+KNOWN_SHRINK_SECONDS = 1
 
 DEFAULTS = {"ipc_start_method": "all", "ipc_impl": "multiprocessing", "ipc_deadline": "30"}
 ENVIRON = {"ipc_start_method": "IPC_SPEC_START_METHOD", "ipc_impl": "IPC_SPEC_IMPL",
