@@ -1,6 +1,7 @@
 """Examples per second, per start method: the kit against the floor.
 
-    python benchmarks/bench_examples.py [--examples N] [--methods fork,spawn,forkserver] [--json PATH]
+    python benchmarks/bench_examples.py [--examples N] [--repeat K] [--methods fork,spawn,forkserver]
+                                        [--json PATH]
 
 For each start method, in the same run:
 
@@ -13,14 +14,17 @@ For each start method, in the same run:
 - ``<property>``: whole property tests of the suite, with their own (richer) scenarios, crew start
   included, e.g. ``barrier.generations``.
 
-Prints a table, and JSON with ``--json``. Figures vary with the machine's load: compare ratios
-measured in one run, not absolutes across runs.
+The floor and the kit are timed in turn, ``--repeat`` times each (default 3); the table gives the
+median rate of each and the median of the kit/floor ratios of each turn. Prints a table, and JSON
+with ``--json``. Figures vary with the machine's load: compare ratios measured in one run, not
+absolutes across runs.
 """
 
 import argparse
 import json
 import multiprocessing
 import os
+import statistics
 import sys
 import time
 
@@ -176,6 +180,7 @@ def properties():
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--examples", type=int, default=300)
+    parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--methods", default=",".join(multiprocessing.get_all_start_methods()))
     parser.add_argument("--json", default=None)
     args = parser.parse_args(argv)
@@ -195,9 +200,11 @@ def main(argv=None):
         floor, kit = Floor(method), Kit(method)
         try:
             for scenario in ("barrier", "event"):
-                row["floor " + scenario] = rate(floor, scenario, args.examples)
-                row["kit " + scenario] = rate(kit, scenario, args.examples)
-                row["kit/floor " + scenario] = row["kit " + scenario] / row["floor " + scenario]
+                turns = [(rate(floor, scenario, args.examples), rate(kit, scenario, args.examples))
+                         for _ in range(max(1, args.repeat))]
+                row["floor " + scenario] = statistics.median(f for f, _ in turns)
+                row["kit " + scenario] = statistics.median(k for _, k in turns)
+                row["kit/floor " + scenario] = statistics.median(k / f for f, k in turns)
         finally:
             floor.close()
             kit.close()

@@ -79,14 +79,18 @@ class Hogs(object):
         self.stop()
 
 
-def _die_with_parent():
-    """In the run's process (Linux): SIGINT when this script dies, so no run outlives it."""
-    try:
-        import ctypes
+def _run_setup():
+    """In the run's process, before it starts: SIGINT back to its default, so that the run can be
+    interrupted even if this script was started with SIGINT ignored (as a shell starts a background
+    job); and (Linux) SIGINT when this script dies, so that no run outlives it."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+    if sys.platform.startswith("linux"):
+        try:
+            import ctypes
 
-        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGINT)  # PR_SET_PDEATHSIG
-    except Exception:
-        pass
+            ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGINT)  # PR_SET_PDEATHSIG
+        except Exception:
+            pass
 
 
 def _stop_run(proc):
@@ -119,7 +123,7 @@ def run_once(command, timeout):
         start = time.monotonic()
         proc = subprocess.Popen(command, cwd=ROOT, stdin=subprocess.DEVNULL, stdout=out,
                                 stderr=subprocess.STDOUT, start_new_session=True,
-                                preexec_fn=_die_with_parent if sys.platform.startswith("linux") else None)
+                                preexec_fn=_run_setup if os.name == "posix" else None)
         try:
             rc = proc.wait(timeout)
         except subprocess.TimeoutExpired:
@@ -154,6 +158,7 @@ def main(argv=None):
     command += args.extra
 
     old = {sig: signal.signal(sig, _raise_stop) for sig in (signal.SIGTERM, signal.SIGHUP)}
+    old[signal.SIGINT] = signal.signal(signal.SIGINT, signal.default_int_handler)  # even if ignored
     results = []
     interrupted = None
     print("soak: %d runs of: %s" % (args.runs, " ".join(shlex.quote(c) for c in command)), flush=True)

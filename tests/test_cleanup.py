@@ -183,6 +183,13 @@ CLEARED = ("PYTEST_ADDOPTS", "PYTEST_PLUGINS", "PYTEST_TIMEOUT", "PYTEST_XDIST_W
            "IPC_SPEC_START_METHOD", "IPC_SPEC_IMPL", "IPC_SPEC_DEADLINE", "IPC_SPEC_RUN_MARK")
 
 
+def interruptible():
+    """In a run's process, before it starts: SIGINT at its default, as in a terminal, even when
+    this test run was started with SIGINT ignored (as a shell starts a background job): else the
+    run could not be interrupted, and Python would not even install its KeyboardInterrupt."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def _shm_entries():
     return {n for n in os.listdir(SHM) if n.startswith(SHM_PREFIXES)}
 
@@ -250,7 +257,8 @@ class Run(object):
         with open(str(self.path / "stdout"), "wb") as out, open(str(self.path / "stderr"), "wb") as err:
             # A session of its own: a signal meant for it reaches nothing else, ours included.
             self.proc = subprocess.Popen(self.args, cwd=str(self.path), env=env, stdout=out,
-                                         stderr=err, stdin=subprocess.DEVNULL, start_new_session=True)
+                                         stderr=err, stdin=subprocess.DEVNULL, start_new_session=True,
+                                         preexec_fn=interruptible)
         return self
 
     def wait_for_marker(self):
