@@ -7,9 +7,10 @@ finish by its deadline.
 
 Workers are reused. ``multiprocessing`` lets its synchronisation objects reach a process only when
 the process starts, so a :class:`Crew` of workers is started with a *bank* of fresh objects of each
-kind the scenarios ask for, and every example draws objects it alone will use. No object is used by
-two examples, so no state can leak from one to the next. When the bank lacks a kind, or runs dry, the
-crew is replaced by a new one with a larger bank; a deadlocked crew is killed and replaced too.
+kind the scenarios ask for, and every example draws objects no other example is using. Unless it is
+recycled (below), no object is used by two examples, so no state can leak from one to the next. When
+the bank lacks a kind, or runs dry, the crew is replaced by a new one with a larger bank; a
+deadlocked crew is killed and replaced too.
 
 An object whose kind has a documented way back to its initial state (:data:`RESET`: a Barrier with
 no waiter that is not broken, an Event after ``clear()``) is *recycled*: once an example that used it
@@ -502,7 +503,8 @@ class Env(object):
             deadline: Optional[float] = None, fresh: bool = False) -> History:
         """Run one example, or one phase of one: every program in its own worker, all at once.
 
-        ``objects`` is a dict of name -> :class:`Make` (fresh objects for this call alone) or what
+        ``objects`` is a dict of name -> :class:`Make` (objects in their initial state, for this call
+        alone: fresh, or recycled after a passing example) or what
         :meth:`allocate` returned. Returns the history; raises :class:`Deadlock` if the programs are
         not over within ``deadline`` seconds (the env's default if None), after killing the crew.
 
