@@ -9,8 +9,9 @@ For each start method, in the same run:
   once with one Barrier per party count and Events, each example sends the workers a message, they
   pass the barrier (or wait for the event while one sets it) and answer. Nothing is recorded, no
   object is fresh: the least an example can cost.
-- ``kit``: the same Hypothesis-drawn scenarios through the harness: fresh objects every example, a
-  recorded history, the spec's check.
+- ``kit``: the same Hypothesis-drawn scenarios through the harness, as a property test runs them:
+  objects in their initial state every example (recycled after a passing one), a recorded
+  history, the spec's check.
 - ``<property>``: whole property tests of the suite, with their own (richer) scenarios, crew start
   included, e.g. ``barrier.generations``.
 
@@ -88,7 +89,8 @@ class Floor(object):
 
 
 class Kit(object):
-    """The same scenarios through the harness: fresh objects each example, a history, a check."""
+    """The same scenarios through the harness: objects in their initial state each example, a
+    history, a check."""
 
     def __init__(self, method):
         from ipc_spec.harness import Env, Make

@@ -299,6 +299,14 @@ class Crew(object):
         self.status = None
 
 
+def _bank_sizes(make: Make):
+    """``(start, provisioned)``: how many objects of ``make``'s kind a first bank holds when an
+    example asks for it, and when it is only announced (fewer for a recycled kind)."""
+    if make.reset is not None:
+        return RECYCLED_START, RECYCLED_PROVISIONED
+    return BANK_START, BANK_PROVISIONED
+
+
 def _unsupported(reason):
     raise Unsupported(reason)
 
@@ -351,8 +359,7 @@ class Env(object):
         """Tell the harness up front which kinds of object and how many processes examples will
         use, so that one crew serves them all instead of one crew per new kind."""
         for make in makes:
-            self.want.setdefault(make.key, (make, RECYCLED_PROVISIONED if make.reset else
-                                            BANK_PROVISIONED))
+            self.want.setdefault(make.key, (make, _bank_sizes(make)[1]))
         self.size = max(self.size, procs)
 
     def _crew_for(self, objects: Dict[str, Make], procs: int) -> Crew:
@@ -360,7 +367,7 @@ class Env(object):
             if isinstance(make.factory, str) and not hasattr(self.ctx, make.factory):
                 self.skip("implementation %s has no %s under start method %r"
                           % (self.impl, make.factory, self.method))
-            start = RECYCLED_START if make.reset else BANK_START
+            start = _bank_sizes(make)[0]
             if self.want.get(make.key, (None, 0))[1] < start:
                 self.want[make.key] = (make, start)
         self.size = max(self.size, procs)
@@ -418,7 +425,7 @@ class Env(object):
             if key in low:
                 count = min(BANK_MAX, 2 * count)
             elif used == 0:
-                count = max(RECYCLED_PROVISIONED if make.reset else BANK_PROVISIONED, count // 2)
+                count = max(_bank_sizes(make)[1], count // 2)
             self.want[key] = (make, count)
         self.standby = self._new_crew(self.size, dict(self.want))
 

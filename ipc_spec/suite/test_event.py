@@ -3,7 +3,7 @@
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ipc_spec.harness import Make
+from ipc_spec.harness import RESET, Make
 from ipc_spec.history import call, macro, merged, on
 from ipc_spec.plugin import property_settings
 from ipc_spec.specs import event as spec
@@ -33,8 +33,7 @@ def event_with_count(ctx):
 
 def _reset_counted(obj):
     obj["n"].value = 0
-    obj[""].clear()
-    return obj["n"].value == 0 and not obj[""].is_set()
+    return obj["n"].value == 0 and RESET["Event"](obj[""])
 
 
 event_with_count.reset = _reset_counted  # recycled after a passing example: see harness.RESET
