@@ -36,7 +36,8 @@ BANK_START = 32
 BANK_MAX = 256
 #: Objects of a kind announced by ``Env.provision`` but not yet asked for by an example.
 BANK_PROVISIONED = 16
-#: The same for a kind that is recycled (see :data:`RESET`): a passing example gives its object back.
+#: The same for a kind whose objects nearly always come back (see :data:`RESET` and
+#: :data:`COME_BACK`).
 RECYCLED_START = 4
 RECYCLED_PROVISIONED = 2
 #: Seconds a crew's workers may take to start (spawn under load is slow, but not this slow).
@@ -48,7 +49,7 @@ FORKSERVER_FDS = 160
 STOP_TIMEOUT = 5.0
 
 
-def _idle_barrier(barrier) -> bool:
+def _idle_barrier(barrier, *args, **kwargs) -> bool:
     """A Barrier is back in its initial state once its last generation is over: "the barrier can be
     reused any number of times"; one that is broken, or has a waiter, is not reused."""
     return not barrier.broken and barrier.n_waiting == 0
@@ -60,10 +61,39 @@ def _cleared_event(event) -> bool:
     return not event.is_set()
 
 
+def _unheld(lock) -> bool:
+    """A Lock or RLock is in its initial state when nobody holds it: a non-blocking ``acquire()``
+    succeeds (and is undone). One a process kept, or died holding, is not reused."""
+    if lock.acquire(False) is not True:
+        return False
+    lock.release()
+    return True
+
+
+def _at_value(semaphore, value=1) -> bool:
+    """A Semaphore or BoundedSemaphore is in its initial state when its counter is back at the
+    ``value`` it was made with: exactly ``value`` non-blocking ``acquire()`` calls succeed (all are
+    undone). ``get_value()`` would say it in one call, but is missing on macOS."""
+    taken = 0
+    try:
+        while taken <= value and semaphore.acquire(False) is True:
+            taken += 1
+    finally:
+        for _ in range(taken):
+            semaphore.release()
+    return taken == value
+
+
 #: Kinds (context attribute names) whose objects are recycled after a passing example: each maps to
-#: a function that brings the object back to its initial state by documented operations and returns
-#: whether it is. A callable factory opts in with a ``reset`` attribute of the same form.
-RESET = {"Barrier": _idle_barrier, "Event": _cleared_event}
+#: a function ``reset(obj, *args, **kwargs)`` (the object and the arguments it was made with) that
+#: brings the object back to its initial state by documented operations and returns whether it is.
+#: A callable factory opts in with a ``reset`` attribute of the same form.
+RESET = {"Barrier": _idle_barrier, "Event": _cleared_event, "Lock": _unheld, "RLock": _unheld,
+         "Semaphore": _at_value, "BoundedSemaphore": _at_value}
+#: Recycled kinds whose objects a passing example nearly always leaves reusable, and so start with
+#: small banks (as do callable factories with a ``reset``). Many properties end with a lock held or
+#: a semaphore off its initial value: those kinds keep ordinary banks, which recycling then spares.
+COME_BACK = {"Barrier", "Event"}
 
 
 class Make(object):
@@ -81,7 +111,8 @@ class Make(object):
         self.args = args
         self.kwargs = kwargs
         self.key = (factory, args, tuple(sorted(kwargs.items())))
-        #: ``reset(obj) -> bool``, or None if objects of this kind serve one example only.
+        #: ``reset(obj, *args, **kwargs) -> bool``, or None if objects of this kind serve one example
+        #: only.
         self.reset = RESET.get(factory) if isinstance(factory, str) else getattr(factory, "reset", None)
 
     def build(self, ctx):
@@ -245,7 +276,7 @@ class Crew(object):
         """Recycle the object in ``slot`` if ``make.reset`` brings it back to its initial state."""
         kind, index = slot
         try:
-            ok = make.reset(self.objects[kind][index])
+            ok = make.reset(self.objects[kind][index], *make.args, **make.kwargs)
         except Exception:  # a primitive whose reset fails is simply not reused
             ok = False
         if ok is True:
@@ -302,7 +333,7 @@ class Crew(object):
 def _bank_sizes(make: Make):
     """``(start, provisioned)``: how many objects of ``make``'s kind a first bank holds when an
     example asks for it, and when it is only announced (fewer for a recycled kind)."""
-    if make.reset is not None:
+    if make.reset is not None and (callable(make.factory) or make.factory in COME_BACK):
         return RECYCLED_START, RECYCLED_PROVISIONED
     return BANK_START, BANK_PROVISIONED
 
@@ -582,10 +613,16 @@ class Env(object):
             self.crew = saved
 
     @contextlib.contextmanager
-    def examples_of(self, test):
+    def examples_of(self, test, known=False):
         """While in this block, each example of ``test`` (a Hypothesis ``@given`` function) tells
         this env whether it passed, so that its objects can be recycled (:meth:`settle`). Without
-        it, no object is reused."""
+        it, no object is reused.
+
+        The deadlines start at their full length, whatever an earlier test did; ``known=True`` (a
+        known divergence, expected to fail, maybe by hanging) shortens them from the first example,
+        as after a deadlock (:meth:`budget`): a hang it is known for costs a quarter of the wait.
+        """
+        self.hung = known
         hyp = getattr(test, "hypothesis", None)
         if hyp is None or not hasattr(hyp, "inner_test"):
             yield

@@ -52,9 +52,9 @@ settings.register_profile("ci", max_examples=40, derandomize=True, database=None
 settings.register_profile("thorough", max_examples=400, **PROPERTY_SETTINGS)
 
 #: Seconds Hypothesis may spend shrinking one failure of a property test; a known divergence, whose
-#: failure is expected, gets less.
+#: failure is expected and whose minimal example is on record, is not shrunk.
 SHRINK_SECONDS = 45
-KNOWN_SHRINK_SECONDS = 1
+KNOWN_SHRINK_SECONDS = 0
 
 DEFAULTS = {"ipc_start_method": "all", "ipc_impl": "multiprocessing", "ipc_deadline": "30"}
 ENVIRON = {"ipc_start_method": "IPC_SPEC_START_METHOD", "ipc_impl": "IPC_SPEC_IMPL",
@@ -154,6 +154,32 @@ class Kit(object):
             config.getoption("ipc_expectations") or expectations.DEFAULT_PATH)
         self.shrink_seconds = SHRINK_SECONDS
         self.verdicts = {}  # (property, method) -> outcome
+        #: method -> (module, env): the env the property tests of one module share, per start method.
+        self.envs = {}
+
+    def new_env(self, method, impl=None, deadline=None) -> Env:
+        """An env for ``impl`` (default: the implementation under test) in start method ``method``."""
+        obj = self.impl.obj if impl is None else impl
+        name = self.impl.spec if impl is None else getattr(impl, "__name__", repr(impl))
+        return Env(obj.get_context(method), method, name,
+                   deadline=self.deadline if deadline is None else deadline, skip=pytest.skip)
+
+    def shared_env(self, module, method) -> Env:
+        """The env of the implementation under test that the property tests of ``module`` share
+        under ``method``: its workers and unused objects serve test after test, and the first test
+        of another module closes it (each module asks for its own kinds of object)."""
+        for other, (owner, env) in list(self.envs.items()):
+            if owner != module:
+                del self.envs[other]
+                env.close()
+        if method not in self.envs:
+            self.envs[method] = (module, self.new_env(method))
+        return self.envs[method][1]
+
+    def pytest_sessionfinish(self):
+        envs, self.envs = self.envs, {}
+        for _, env in envs.values():
+            env.close()
 
     def _from_nodeid(self, report):
         """The property of a report that lost its user properties (an xdist worker that crashed
@@ -273,6 +299,12 @@ def _limit_shrinking(monkeypatch, seconds):
         monkeypatch.setattr(engine, "MAX_SHRINKING_SECONDS", seconds)
 
 
+def _known(request) -> bool:
+    """Whether this test is expected to fail (a known divergence: ``pytest_collection_modifyitems``
+    marks it xfail)."""
+    return request.node.get_closest_marker("xfail") is not None
+
+
 @pytest.fixture
 def make_env(request, start_method, monkeypatch):
     """``make_env(impl=None, deadline=None)``: an :class:`~ipc_spec.harness.Env` for an
@@ -280,14 +312,10 @@ def make_env(request, start_method, monkeypatch):
     the test."""
     kit = _kit(request.config)
     envs = []
-    known = request.node.get_closest_marker("xfail") is not None
-    _limit_shrinking(monkeypatch, KNOWN_SHRINK_SECONDS if known else kit.shrink_seconds)
+    _limit_shrinking(monkeypatch, KNOWN_SHRINK_SECONDS if _known(request) else kit.shrink_seconds)
 
     def make(impl=None, deadline=None):
-        obj = kit.impl.obj if impl is None else impl
-        name = kit.impl.spec if impl is None else getattr(impl, "__name__", repr(impl))
-        env = Env(obj.get_context(start_method), start_method, name,
-                  deadline=kit.deadline if deadline is None else deadline, skip=pytest.skip)
+        env = kit.new_env(start_method, impl, deadline)
         envs.append(env)
         return env
 
@@ -297,12 +325,13 @@ def make_env(request, start_method, monkeypatch):
 
 
 @pytest.fixture
-def ipc_env(request, make_env):
-    """The implementation under test in this test's start method; its workers are reused by every
-    example of the test and stopped after it, and the objects of a passing example are recycled
-    where their kind allows (``harness.RESET``)."""
-    env = make_env()
-    with env.examples_of(request.function):
+def ipc_env(request, start_method, make_env):  # make_env: for its bounds on shrinking
+    """The implementation under test in this test's start method. Its workers, and the objects no
+    example has used yet, serve every example of every property test in the module (in order, in
+    this process); the objects of a passing example are recycled where their kind allows
+    (``harness.RESET``)."""
+    env = _kit(request.config).shared_env(request.module.__name__, start_method)
+    with env.examples_of(request.function, known=_known(request)):
         yield env
 
 

@@ -126,6 +126,56 @@ def test_known_divergence_is_an_expected_failure_and_strict_fails_it(pytester):
     strict.assert_outcomes(failed=1)
 
 
+def test_property_tests_of_a_module_share_their_env(pytester):
+    """One env (its workers, its unused objects) serves the property tests of a module under a
+    start method; the first test of another module closes it; each test starts with full deadlines,
+    and a known divergence with a quarter of them."""
+    log = pytester.path / "seen.txt"
+    pytester.makeconftest("SEEN = []")
+    body = """
+        import conftest
+        from ipc_spec.harness import Make
+        from ipc_spec.history import call
+
+        def record(env, name):
+            env.run({"e": Make("Event")}, [[call("e", "is_set")]])
+            conftest.SEEN.append((name, env))
+            with open(%r, "a") as f:
+                f.write("%%s %%s %%d %%d %%g\\n" %% (name, env.method, id(env), env.crew.procs[0].pid,
+                                                env.budget()))
+    """ % str(log)
+    pytester.makepyfile(test_a=textwrap.dedent(body + """
+        def test_one(ipc_env):
+            record(ipc_env, "one")
+
+        def test_known(ipc_env):
+            record(ipc_env, "known")
+            assert False, "violated"
+
+        def test_two(ipc_env):
+            record(ipc_env, "two")
+    """), test_b=textwrap.dedent(body + """
+        def test_three(ipc_env):
+            record(ipc_env, "three")
+            assert all(env.crew is None for name, env in conftest.SEEN if name == "one")  # closed
+    """))
+    known = pytester.path / "known.ini"
+    known.write_text("[a.known]\nreason = tracked upstream\nlink = https://example.invalid/1\n")
+    result = run(pytester, "test_a.py", "test_b.py", "--start-method=fork,spawn", "--ipc-deadline=8",
+                 "--ipc-expectations=%s" % known)
+    result.assert_outcomes(passed=6, xfailed=2)
+    seen = {}
+    for line in log.read_text().splitlines():
+        name, method, env, pid, budget = line.split()
+        seen[(name, method)] = (env, pid, float(budget))
+    for method in ("fork", "spawn"):
+        one, known_, two, three = (seen[(n, method)] for n in ("one", "known", "two", "three"))
+        assert one[:2] == known_[:2] == two[:2]  # the same env, the same worker
+        assert three[0] != one[0]
+        assert (one[2], known_[2], two[2], three[2]) == (8.0, 2.0, 8.0, 8.0)
+    assert seen[("one", "fork")][0] != seen[("one", "spawn")][0]
+
+
 @pytest.mark.parametrize("spec, version, expected", [
     ("", (3, 8, 18), True),
     (">=3.8, <3.12", (3, 11, 7), True),

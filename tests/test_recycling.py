@@ -16,6 +16,10 @@ pytestmark = pytest.mark.skipif("fork" not in multiprocessing.get_all_start_meth
 BARRIER = Make("Barrier", 2)
 EVENT = Make("Event")
 LOCK = Make("Lock")
+RLOCK = Make("RLock")
+SEMAPHORE = Make("Semaphore", 2)
+BOUNDED = Make("BoundedSemaphore", 2)
+QUEUE = Make("Queue")
 
 
 @pytest.fixture
@@ -50,8 +54,33 @@ def test_a_failing_example_keeps_its_objects(env):
 
 
 def test_kinds_without_a_reset_are_used_once(env):
-    assert LOCK.reset is None
-    assert len(set(_slots(env, LOCK, 5))) == 5
+    assert QUEUE.reset is None
+    assert len(set(_slots(env, QUEUE, 5))) == 5
+
+
+@pytest.mark.parametrize("make", [LOCK, RLOCK])
+def test_a_released_lock_is_reused_a_held_one_is_not(env, make):
+    released = _slots(env, make, 3, program=[[call("x", "acquire"), call("x", "release")]])
+    assert len(set(released)) == 1
+    held = _slots(env, make, 3, program=[[call("x", "acquire")]])
+    assert len(set(held)) == 3 and held[0] == released[0]  # the last released one, then new ones
+    assert env.recycled == 3
+
+
+@pytest.mark.parametrize("make", [SEMAPHORE, BOUNDED])
+def test_a_semaphore_is_reused_only_at_its_initial_value(env, make):
+    balanced = _slots(env, make, 3, program=[[call("x", "acquire"), call("x", "acquire"),
+                                              call("x", "release"), call("x", "release")]])
+    assert len(set(balanced)) == 1
+    below = _slots(env, make, 2, program=[[call("x", "acquire")]])
+    assert len(set(below)) == 2
+    assert env.recycled == 3
+    if make is SEMAPHORE:  # a Semaphore may be released above its initial value
+        above = _slots(env, make, 2, program=[[call("x", "release")]])
+        assert len(set(above)) == 2
+        assert env.recycled == 3
+        history = env.run({"x": make}, [[call("x", "acquire", False)] * 3])
+        assert [op.result for op in history.ops] == [True, True, False]  # a fresh one, at 2
 
 
 def test_a_set_event_comes_back_cleared(env):

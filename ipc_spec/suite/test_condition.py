@@ -17,12 +17,12 @@ from ipc_spec.harness import Make
 from ipc_spec.history import call, macro
 from ipc_spec.plugin import property_settings
 from ipc_spec.specs import condition as spec
-from ipc_spec.strategies import pauses, timeouts
+from ipc_spec.strategies import TIMEOUTS, pauses, timeouts
 
 KINDS = ("Lock", "RLock")
 MAX_WAITERS = 5
 #: Seconds a waiter that notify(n) may leave waiting waits: what such an example costs.
-SHORT_TIMEOUT = 0.25
+SHORT_TIMEOUT = 0.1
 #: Seconds a waiter that must be woken waits at most: only a broken implementation pays it. A
 #: loaded machine that lets it run out before the notify weakens an example (the spec then checks
 #: less), never fails it; short, as every shrinking step of a failure pays it.
@@ -125,7 +125,7 @@ def test_notify_all(ipc_env, scenario):
 
 
 MAX_TIMED = 4
-WAIT_TIMEOUTS = (0.0, 0.01, 0.02, 0.05, 0.1, 0.25)
+WAIT_TIMEOUTS = (0.0,) + TIMEOUTS
 
 
 @st.composite

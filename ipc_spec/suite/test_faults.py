@@ -9,14 +9,14 @@ from ipc_spec.history import call, die
 from ipc_spec.plugin import property_settings
 from ipc_spec.specs import LATE, barrier
 from ipc_spec.specs import faults as spec
-from ipc_spec.strategies import pauses, timeouts
+from ipc_spec.strategies import TIMEOUTS, pauses, timeouts
 from ipc_spec.suite.test_connection import DUPLEX
 
 #: Seconds a fault example may run beyond its longest timeout + LATE before it counts as a deadlock
 #: (room for a loaded machine): a survivor stuck past that has overstayed its timeout.
 SLACK = 2.0
 #: The longest timeout the fault properties draw (``strategies.timeouts()``).
-LONGEST = 0.25
+LONGEST = max(TIMEOUTS)
 
 
 def deadline(env, longest=LONGEST):

@@ -7,8 +7,8 @@ from . import Broken
 
 #: Seconds the deliberately slow Events below add: more than the LATE their self-tests allow.
 DELAY = 0.1
-#: Seconds ShortTimeout cuts from long timeouts.
-EARLY = 0.2
+#: The shortest timeout ShortTimeout cuts short.
+EARLY = 0.02
 
 
 class WakesOne(Event):
@@ -54,15 +54,15 @@ class RaisesOnTimeout(Event):
 
 
 class ShortTimeout(Event):
-    """wait(timeout) gives up EARLY seconds before a timeout of EARLY seconds or more.
+    """wait(timeout) gives up at once when the timeout is EARLY seconds or more.
 
-    Only long timeouts are cut short, and by much, so that the minimal failing example stays
-    failing on a loaded machine (a wait cut short by a few milliseconds can look punctual when the
-    process is descheduled)."""
+    Only the longer timeouts are cut short, and to nothing, so that the minimal failing example
+    stays failing on a loaded machine (a wait cut short by a few milliseconds can look punctual when
+    the process is descheduled)."""
 
     def wait(self, timeout=None):
         if timeout is not None and timeout >= EARLY:
-            timeout -= EARLY
+            timeout = 0
         return super().wait(timeout)
 
 
