@@ -13,7 +13,8 @@ the bank lacks a kind, or runs dry, the crew is replaced by a new one with a lar
 deadlocked crew is killed and replaced too.
 
 An object whose kind has a documented way back to its initial state (:data:`RESET`: a Barrier with
-no waiter that is not broken, an Event after ``clear()``) is *recycled*: once an example that used it
+no waiter that is not broken, an Event after ``clear()``, a Lock nobody holds, a Semaphore at its
+initial value) is *recycled*: once an example that used it
 has passed (:meth:`Env.settle`), the parent checks that state through the primitive's own API, and
 the object serves a later example. Objects of a failed or deadlocked example are never reused.
 """
@@ -332,7 +333,8 @@ class Crew(object):
 
 def _bank_sizes(make: Make):
     """``(start, provisioned)``: how many objects of ``make``'s kind a first bank holds when an
-    example asks for it, and when it is only announced (fewer for a recycled kind)."""
+    example asks for it, and when it is only announced (fewer for a kind whose objects nearly always
+    come back: :data:`COME_BACK`, or a callable factory with a ``reset``)."""
     if make.reset is not None and (callable(make.factory) or make.factory in COME_BACK):
         return RECYCLED_START, RECYCLED_PROVISIONED
     return BANK_START, BANK_PROVISIONED

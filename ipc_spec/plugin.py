@@ -306,13 +306,20 @@ def _known(request) -> bool:
 
 
 @pytest.fixture
-def make_env(request, start_method, monkeypatch):
+def bounded_shrinking(request, monkeypatch):
+    """Hypothesis shrinks this test's failure for at most ``SHRINK_SECONDS`` (a known divergence:
+    ``KNOWN_SHRINK_SECONDS``)."""
+    seconds = KNOWN_SHRINK_SECONDS if _known(request) else _kit(request.config).shrink_seconds
+    _limit_shrinking(monkeypatch, seconds)
+
+
+@pytest.fixture
+def make_env(request, start_method, bounded_shrinking):
     """``make_env(impl=None, deadline=None)``: an :class:`~ipc_spec.harness.Env` for an
     implementation object (default: the one under test) in this test's start method, closed after
     the test."""
     kit = _kit(request.config)
     envs = []
-    _limit_shrinking(monkeypatch, KNOWN_SHRINK_SECONDS if _known(request) else kit.shrink_seconds)
 
     def make(impl=None, deadline=None):
         env = kit.new_env(start_method, impl, deadline)
@@ -325,7 +332,7 @@ def make_env(request, start_method, monkeypatch):
 
 
 @pytest.fixture
-def ipc_env(request, start_method, make_env):  # make_env: for its bounds on shrinking
+def ipc_env(request, start_method, bounded_shrinking):
     """The implementation under test in this test's start method. Its workers, and the objects no
     example has used yet, serve every example of every property test in the module (in order, in
     this process); the objects of a passing example are recycled where their kind allows

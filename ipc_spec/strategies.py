@@ -16,6 +16,9 @@ def pauses():
 #: timeout, and no less, does not depend on its length; a loaded machine's lateness is bounded
 #: apart (``specs.LATE``).
 TIMEOUTS = (0.005, 0.01, 0.02, 0.05)
+#: A timeout that never expires within an example (the harness's deadline comes first): for a
+#: call that must succeed, or to override a short default timeout.
+NEVER = 300.0
 
 
 def timeouts(low=0.005, high=0.05):

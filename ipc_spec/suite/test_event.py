@@ -7,11 +7,9 @@ from ipc_spec.harness import RESET, Make
 from ipc_spec.history import call, macro, merged, on
 from ipc_spec.plugin import property_settings
 from ipc_spec.specs import event as spec
-from ipc_spec.strategies import pauses, timeouts
+from ipc_spec.strategies import NEVER, pauses, timeouts
 
 MAX_WAITERS = 8
-#: A timeout that never expires within an example (the harness's deadline comes first).
-LONG = 300.0
 #: Seconds the setter pauses before set() once every waiter has announced itself, so that most
 #: are blocked in wait() by then (a broken set() that wakes too few is caught). No check depends on
 #: it: a waiter that is not blocked yet sees the flag set.
@@ -49,7 +47,7 @@ def wait_step(timeout, pause=0.0):
 @st.composite
 def wakeup_plans(draw):
     waiters = draw(st.integers(1, MAX_WAITERS))
-    plan = draw(st.lists(st.tuples(st.sampled_from([None, LONG]), pauses()),
+    plan = draw(st.lists(st.tuples(st.sampled_from([None, NEVER]), pauses()),
                          min_size=waiters, max_size=waiters))
     return plan, draw(pauses())
 
@@ -104,7 +102,7 @@ def already_set_plans(draw):
     sets = draw(st.integers(1, 2))
     # Short timeouts first: Hypothesis shrinks towards them, and a wait that should not block
     # fails fastest with one (False) rather than by hanging until the deadline.
-    plan = draw(st.lists(st.tuples(st.sampled_from([0.01, 0.25, None, LONG]), pauses()),
+    plan = draw(st.lists(st.tuples(st.sampled_from([0.01, 0.25, None, NEVER]), pauses()),
                          min_size=waiters, max_size=waiters))
     return setter, sets, plan
 
