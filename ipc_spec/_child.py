@@ -30,7 +30,9 @@ import threading
 import time
 import traceback
 
-clock = time.monotonic  # CLOCK_MONOTONIC: one clock for every process of the machine
+from . import _wire
+
+clock = _wire.clock  # CLOCK_MONOTONIC: one clock for every process of the machine
 
 # What the running example has recorded so far besides its steps (see ``mark``).
 _marks = []
@@ -152,49 +154,67 @@ def _watch_parent(parent, owner):
             os._exit(70)
 
 
-def serve(index, conn, bank, status, owner=None):
-    """Worker main loop. ``status[index]`` holds the step being run, for hang reports."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
+def probe(bank):
+    """The target of a process that only checks that ``bank`` reached it (see ``_host._probe``)."""
+
+
+def _objects(board, bank, names):
+    """The example's objects by name: bank slots, and the kit's instrument cells on the board."""
+    objects = {}
+    for name, where in names.items():
+        if where[0] == "cells":
+            objects[name] = board.cells(where[1], where[2])
+            continue
+        obj = bank[where[1]][where[2]]
+        if type(obj) is dict:  # a compound object: its parts are name.part
+            for part, value in obj.items():
+                objects[name + "." + part if part else name] = value
+        else:
+            objects[name] = obj
+    return objects
+
+
+def serve(index, crew, address, board_path, bank, owner=None):
+    """Worker main loop: connect to the harness at ``address`` (a socket of the kit's own, see
+    ``ipc_spec._wire``), say who it is, then run the programs it is sent until told to leave.
+    ``board.status(index)`` holds the step being run, for hang reports."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the harness's to handle
     watchdog = threading.Thread(target=_watch_parent, args=(os.getppid(), owner),
                                 name="ipc-spec-watchdog")
     watchdog.daemon = True
     watchdog.start()
+    board = _wire.Board(board_path)
+    conn = _wire.connect(address)
+    _wire.send(conn, ("hello", crew, index, os.getpid()))
     while True:
         try:
-            message = conn.recv()
+            message = _wire.recv(conn)
         except (EOFError, OSError):
             return
         if message is None:
             return
         try:
             names, program = message
-            objects = {}
-            for name, (key, slot) in names.items():
-                obj = bank[key][slot]
-                if type(obj) is dict:  # a compound object: its parts are name.part
-                    for part, value in obj.items():
-                        objects[name + "." + part if part else name] = value
-                else:
-                    objects[name] = obj
+            objects = _objects(board, bank, names)
             del _marks[:]
             records = []
             for number, step in enumerate(program):
-                status[index] = number
+                board.set_status(index, number)
                 if step[1] == "die":  # fault injection: report what was done, then SIGKILL self
                     if step[4]:
                         time.sleep(step[4])
                     mark("died")
-                    conn.send(("died", records, list(_marks)))
+                    _wire.send(conn, ("died", records, list(_marks)))
                     os.kill(os.getpid(), signal.SIGKILL)
                 records.append(run_step(objects, step))
-            status[index] = -1
+            board.set_status(index, -1)
             reply = ("done", records, list(_marks))
         except BaseException:
             reply = ("crash", traceback.format_exc())
         try:
-            conn.send(reply)
+            _wire.send(conn, reply)
         except Exception:
-            conn.send(("crash", traceback.format_exc()))
+            _wire.send(conn, ("crash", traceback.format_exc()))
         sys.stdout.flush()
         if _leaving:
             return
@@ -236,6 +256,35 @@ def op_await_attr(obj, attr, target, timeout=10.0):
     """
     limit = clock() + timeout
     while getattr(obj, attr) < target:
+        if clock() > limit:
+            return False
+        time.sleep(0.0005)
+    return True
+
+
+# -- the kit's own instruments (``harness.Cells``): gates and flags that trust no primitive ---------
+
+
+def op_cell_mark(cells, index=0, value=1):
+    """``cells[index] = value``: announce something (a waiter about to wait, a gate opened)."""
+    cells[index] = value
+
+
+def op_cell_wait(cells, timeout, index=0):
+    """Poll ``cells[index]`` until it is non-zero (True) or ``timeout`` passes (False)."""
+    limit = clock() + timeout
+    while not cells[index]:
+        if clock() > limit:
+            return False
+        time.sleep(0.0005)
+    return True
+
+
+def op_cells_await(cells, count, timeout):
+    """Poll until ``cells[0:count]`` are all non-zero (True) or ``timeout`` passes (False): for
+    waiting until ``count`` processes have each announced themselves in their own cell."""
+    limit = clock() + timeout
+    while not all(cells[:count]):
         if clock() > limit:
             return False
         time.sleep(0.0005)

@@ -1,343 +1,40 @@
 """Runs scenarios across real processes and records what happened.
 
-A *scenario* is a set of named shared objects (each described by a :class:`Make`) and one program of
-:class:`~ipc_spec.history.Step` per process. :meth:`Env.run` runs it and returns a
-:class:`~ipc_spec.history.History`, or raises :class:`~ipc_spec.errors.Deadlock` when it does not
-finish by its deadline.
+A *scenario* is a set of named shared objects (each described by a :class:`Make`, or a
+:class:`Cells` instrument of the kit's own) and one program of :class:`~ipc_spec.history.Step` per
+process. :meth:`Env.run` runs it and returns a :class:`~ipc_spec.history.History`, or raises
+:class:`~ipc_spec.errors.Deadlock` when it does not finish by its deadline.
 
 Workers are reused. ``multiprocessing`` lets its synchronisation objects reach a process only when
-the process starts, so a :class:`Crew` of workers is started with a *bank* of fresh objects of each
-kind the scenarios ask for, and every example draws objects no other example is using. Unless it is
-recycled (below), no object is used by two examples, so no state can leak from one to the next. When
-the bank lacks a kind, or runs dry, the crew is replaced by a new one with a larger bank; a
-deadlocked crew is killed and replaced too.
+the process starts, so a crew of workers (:mod:`ipc_spec.crews`) is started with a *bank* of fresh
+objects of each kind the scenarios ask for, and every example draws objects no other example is
+using. Unless it is recycled (below), no object is used by two examples, so no state can leak from
+one to the next. When the bank lacks a kind, or runs dry, the crew is replaced by a new one with a
+larger bank; a deadlocked crew is killed and replaced too.
 
-An object whose kind has a documented way back to its initial state (:data:`RESET`: a Barrier with
-no waiter that is not broken, an Event after ``clear()``, a Lock nobody holds, a Semaphore at its
-initial value) is *recycled*: once an example that used it
-has passed (:meth:`Env.settle`), the parent checks that state through the primitive's own API, and
-the object serves a later example. Objects of a failed or deadlocked example are never reused.
+An object whose kind has a documented way back to its initial state (:data:`RESET`) is *recycled*:
+once an example that used it has passed (:meth:`Env.settle`), the host checks that state through
+the primitive's own API, and the object serves a later example. Objects of a failed or deadlocked
+example are never reused.
+
+The harness trusts nothing it tests: the crews' processes are started by the host process
+(:mod:`ipc_spec._host`) through the implementation, but replies, status, the clock and deadlines
+are the kit's own (:mod:`ipc_spec._wire`), and a deadlocked crew is killed by its pids.
 """
 
 import contextlib
 import functools
-import os
-import sys
-import time
-import types
 from typing import Any, Dict, List, Optional, Sequence
 
-from . import _child
-from .errors import Deadlock, HarnessError, Unsupported, WorkerDied
+from . import _wire
+from . import crews as _crews
+from . import impl as _impl
+from .crews import BANK_MAX, Crew, bank_sizes
+from .errors import Deadlock, HarnessError, Unsupported, WorkerDied, violation_type
 from .history import History, Mark, Op, Step
+from .objects import COME_BACK, RESET, Cells, Make  # noqa: F401  (the authoring names)
 
-#: Fresh objects of each kind a crew gets when an example first asks for it; the next crew gets twice
-#: as many of a kind half used (up to BANK_MAX), half as many of a kind not used at all.
-BANK_START = 32
-BANK_MAX = 256
-#: Objects of a kind announced by ``Env.provision`` but not yet asked for by an example.
-BANK_PROVISIONED = 16
-#: The same for a kind whose objects nearly always come back (see :data:`RESET` and
-#: :data:`COME_BACK`).
-RECYCLED_START = 4
-RECYCLED_PROVISIONED = 2
-#: Seconds a crew's workers may take to start (spawn under load is slow, but not this slow).
-START_TIMEOUT = 120.0
-#: Descriptors a forkserver crew's bank may hold: forkserver passes a child's descriptors in one
-#: message, and refuses past about 250 (``multiprocessing.forkserver.MAXFDS_TO_SEND``).
-FORKSERVER_FDS = 160
-#: Seconds a worker gets to leave once asked before it is terminated.
-STOP_TIMEOUT = 5.0
-
-
-def _idle_barrier(barrier, *args, **kwargs) -> bool:
-    """A Barrier is back in its initial state once its last generation is over: "the barrier can be
-    reused any number of times"; one that is broken, or has a waiter, is not reused."""
-    return not barrier.broken and barrier.n_waiting == 0
-
-
-def _cleared_event(event) -> bool:
-    """``clear()`` resets an Event's flag to false, its only state."""
-    event.clear()
-    return not event.is_set()
-
-
-def _unheld(lock) -> bool:
-    """A Lock or RLock is in its initial state when nobody holds it: a non-blocking ``acquire()``
-    succeeds (and is undone). One a process kept, or died holding, is not reused."""
-    if lock.acquire(False) is not True:
-        return False
-    lock.release()
-    return True
-
-
-def _at_value(semaphore, value=1) -> bool:
-    """A Semaphore or BoundedSemaphore is in its initial state when its counter is back at the
-    ``value`` it was made with: exactly ``value`` non-blocking ``acquire()`` calls succeed (all are
-    undone). ``get_value()`` would say it in one call, but is missing on macOS."""
-    taken = 0
-    try:
-        while taken <= value and semaphore.acquire(False) is True:
-            taken += 1
-    finally:
-        for _ in range(taken):
-            semaphore.release()
-    return taken == value
-
-
-#: Kinds (context attribute names) whose objects are recycled after a passing example: each maps to
-#: a function ``reset(obj, *args, **kwargs)`` (the object and the arguments it was made with) that
-#: brings the object back to its initial state by documented operations and returns whether it is.
-#: A callable factory opts in with a ``reset`` attribute of the same form.
-RESET = {"Barrier": _idle_barrier, "Event": _cleared_event, "Lock": _unheld, "RLock": _unheld,
-         "Semaphore": _at_value, "BoundedSemaphore": _at_value}
-#: Recycled kinds whose objects a passing example nearly always leaves reusable, and so start with
-#: small banks (as do callable factories with a ``reset``). Many properties end with a lock held or
-#: a semaphore off its initial value: those kinds keep ordinary banks, which recycling then spares.
-COME_BACK = {"Barrier", "Event"}
-
-
-class Make(object):
-    """How to build one shared object: ``Make("Barrier", 3, action=f)`` is ``ctx.Barrier(3, action=f)``.
-
-    ``factory`` is the name of a context attribute, or a callable ``factory(ctx, *args, **kwargs)``
-    (a module-level function, so that it pickles by name). A callable may return a dict: its entries
-    are then reachable as ``name.key`` (``""`` is ``name`` itself), e.g. a Condition and its lock.
-    """
-
-    __slots__ = ("factory", "args", "kwargs", "key", "reset")
-
-    def __init__(self, factory, *args, **kwargs):
-        self.factory = factory
-        self.args = args
-        self.kwargs = kwargs
-        self.key = (factory, args, tuple(sorted(kwargs.items())))
-        #: ``reset(obj, *args, **kwargs) -> bool``, or None if objects of this kind serve one example
-        #: only.
-        self.reset = RESET.get(factory) if isinstance(factory, str) else getattr(factory, "reset", None)
-
-    def build(self, ctx):
-        if callable(self.factory):
-            return self.factory(ctx, *self.args, **self.kwargs)
-        return getattr(ctx, self.factory)(*self.args, **self.kwargs)
-
-    def __repr__(self):
-        name = getattr(self.factory, "__name__", self.factory)
-        parts = [repr(a) for a in self.args]
-        parts += ["%s=%s" % (k, getattr(v, "__name__", repr(v))) for k, v in sorted(self.kwargs.items())]
-        return "%s(%s)" % (name, ", ".join(parts))
-
-
-def _descriptors(obj) -> int:
-    """About how many file descriptors pickling ``obj`` for a child passes: its Connections, one
-    level down too (a Queue's pipe ends)."""
-    count = 0
-    for part in (obj.values() if type(obj) is dict else (obj,)):
-        if hasattr(part, "fileno"):
-            count += 1
-            continue
-        try:
-            fields = vars(part).values()
-        except TypeError:
-            continue
-        count += sum(1 for value in fields if hasattr(value, "fileno"))
-    return count
-
-
-def _build_bank(ctx, method, kinds, need):
-    """The bank's objects, kind by kind. Under forkserver, objects holding file descriptors are
-    built one of each kind in turn, so that the descriptor budget is shared fairly."""
-    objects = [[] for _ in kinds]
-    descriptors = 0
-    for (make, count), built in zip(kinds, objects):  # what the next example takes, come what may
-        for _ in range(min(count, need.get(make.key, 0))):
-            obj = make.build(ctx)
-            built.append(obj)
-            descriptors += _descriptors(obj)
-    full = set()
-    while True:
-        grew = False
-        for k, ((make, count), built) in enumerate(zip(kinds, objects)):
-            if k in full or len(built) >= count:
-                continue
-            obj = make.build(ctx)
-            more = _descriptors(obj)
-            if built and more and method == "forkserver" and descriptors + more > FORKSERVER_FDS:
-                full.add(k)
-                continue
-            built.append(obj)
-            descriptors += more
-            grew = True
-        if not grew:
-            return objects
-
-
-def plumbing(ctx):
-    """The context the harness runs its own processes, pipes and status array on: the context under
-    test, unless it names another (a broken implementation keeps the harness on the real one)."""
-    return getattr(ctx, "ipc_spec_plumbing", ctx)
-
-
-class _QuietMain(object):
-    """While starting a spawn or forkserver child, hide ``__main__`` so the child does not re-run it.
-
-    Under the ``pytest`` console script ``__main__`` is pytest's own script, and a child that re-runs
-    it imports pytest (0.4 s a process). Workers need nothing from ``__main__``: their target and
-    everything they use pickle by reference to importable modules.
-    """
-
-    def __init__(self, method):
-        self.active = method != "fork"
-
-    def __enter__(self):
-        if self.active:
-            self.saved = sys.modules["__main__"]
-            sys.modules["__main__"] = types.ModuleType("__main__")
-
-    def __exit__(self, *exc):
-        if self.active:
-            sys.modules["__main__"] = self.saved
-
-
-class Crew(object):
-    """Worker processes started together with a bank of shared objects.
-
-    ``bank`` maps a :attr:`Make.key` to ``(make, count)``: ``count`` objects of that kind are built
-    in the parent and inherited by every worker (fewer under forkserver when they hold file
-    descriptors, but never fewer than ``need`` says the next example takes).
-    """
-
-    def __init__(self, ctx, method: str, size: int, bank: Dict[Any, Any],
-                 need: Optional[Dict[Any, int]] = None):
-        self.ctx = ctx
-        self.method = method
-        self.size = size
-        self.keys = list(bank)
-        self.index = {key: i for i, key in enumerate(self.keys)}
-        self.objects = _build_bank(ctx, method, list(bank.values()), need or {})
-        self.used = {key: 0 for key in self.keys}  # objects handed out, from the start of the bank
-        self.free = {key: [] for key in self.keys}  # recycled objects, handed out again first
-        self.ready = False
-        self.status = plumbing(ctx).RawArray("i", [-1] * size)
-        self.conns = []
-        self.procs = []
-        self.dead = set()  # workers that died as planned (a "die" step), to be replaced
-        try:
-            for i in range(size):
-                conn, proc = self._start(i)
-                self.conns.append(conn)
-                self.procs.append(proc)
-        except BaseException:
-            self.kill()
-            raise
-
-    def _start(self, i):
-        parent_end, child_end = plumbing(self.ctx).Pipe()
-        proc = plumbing(self.ctx).Process(target=_child.serve, name="ipc-spec-worker-%d" % i,
-                                args=(i, child_end, self.objects, self.status, os.getpid()))
-        proc.daemon = True
-        with _QuietMain(self.method):
-            proc.start()
-        child_end.close()
-        return parent_end, proc
-
-    def respawn(self):
-        """Replace the workers that died as planned by new ones inheriting the same bank; returns
-        their indices (they still have to answer a first round trip)."""
-        dead, self.dead = sorted(self.dead), set()
-        for i in dead:
-            self.procs[i].join(1.0)
-            if self.procs[i].is_alive():
-                self.procs[i].kill()
-                self.procs[i].join()
-            self.conns[i].close()
-            self.conns[i], self.procs[i] = self._start(i)
-        return dead
-
-    def short(self, makes) -> Dict[Any, int]:
-        """The kinds among ``makes`` this crew has too few unused objects of, with how many are
-        needed."""
-        need: Dict[Any, int] = {}
-        for make in makes:
-            need[make.key] = need.get(make.key, 0) + 1
-        return {key: n for key, n in need.items()
-                if key not in self.index
-                or self.used[key] + n > len(self.objects[self.index[key]]) + len(self.free[key])}
-
-    def take(self, make: Make):
-        """The bank slot of an unused (or recycled) object of ``make``'s kind (the caller checked
-        :meth:`short`)."""
-        if self.free[make.key]:
-            return self.index[make.key], self.free[make.key].pop()
-        slot = self.used[make.key]
-        self.used[make.key] = slot + 1
-        return self.index[make.key], slot
-
-    def give_back(self, make: Make, slot) -> bool:
-        """Recycle the object in ``slot`` if ``make.reset`` brings it back to its initial state."""
-        kind, index = slot
-        try:
-            ok = make.reset(self.objects[kind][index], *make.args, **make.kwargs)
-        except Exception:  # a primitive whose reset fails is simply not reused
-            ok = False
-        if ok is True:
-            self.free[make.key].append(index)
-        return ok is True
-
-    def alive(self) -> bool:
-        return all(p.is_alive() for i, p in enumerate(self.procs) if i not in self.dead)
-
-    def release(self):
-        """Ask the workers to leave (they exit once their current example is over)."""
-        for conn in self.conns:
-            try:
-                conn.send(None)
-            except Exception:
-                pass
-
-    def reaped(self) -> bool:
-        """True (and the crew's resources released) once every worker has exited."""
-        if any(p.is_alive() for p in self.procs):  # is_alive() reaps the ones that exited
-            return False
-        self.kill()
-        return True
-
-    def stop(self):
-        """Ask the workers to leave, then make sure they did."""
-        self.release()
-        deadline = time.monotonic() + STOP_TIMEOUT
-        for proc in self.procs:
-            proc.join(max(0.0, deadline - time.monotonic()))
-        self.kill()
-
-    def kill(self):
-        """Terminate, then kill, then reap every worker; release the bank."""
-        for proc in self.procs:
-            if proc.is_alive():
-                proc.terminate()
-        for proc in self.procs:
-            proc.join(1.0)
-            if proc.is_alive():
-                proc.kill()
-                proc.join()
-        for conn in self.conns:
-            conn.close()
-        for proc in self.procs:
-            if hasattr(proc, "close"):
-                proc.close()
-        self.procs = []
-        self.conns = []
-        self.objects = []
-        self.status = None
-
-
-def _bank_sizes(make: Make):
-    """``(start, provisioned)``: how many objects of ``make``'s kind a first bank holds when an
-    example asks for it, and when it is only announced (fewer for a kind whose objects nearly always
-    come back: :data:`COME_BACK`, or a callable factory with a ``reset``)."""
-    if make.reset is not None and (callable(make.factory) or make.factory in COME_BACK):
-        return RECYCLED_START, RECYCLED_PROVISIONED
-    return BANK_START, BANK_PROVISIONED
+__all__ = ["Env", "Make", "Cells", "RESET", "COME_BACK", "Objects"]
 
 
 def _unsupported(reason):
@@ -345,7 +42,8 @@ def _unsupported(reason):
 
 
 class Objects(object):
-    """Objects allocated to one example: where each name lives in its crew's bank."""
+    """Objects allocated to one example: where each name lives (a bank slot in its crew, or
+    instrument cells on the crew's board)."""
 
     __slots__ = ("crew", "names")
 
@@ -357,34 +55,34 @@ class Objects(object):
 class Env(object):
     """One implementation in one start method, as a property test sees it.
 
-    ``ctx`` is the implementation's context (``multiprocessing.get_context(method)`` or an
-    equivalent); ``deadline`` bounds every example in seconds.
+    ``impl`` is the implementation under test: what ``--ipc-impl`` accepts (``"multiprocessing"``,
+    ``"module:attribute"``), or such an object, found by its importable name; ``deadline`` bounds
+    every example in seconds.
     """
 
-    def __init__(self, ctx, method: str, impl: str = "multiprocessing", deadline: float = 30.0,
-                 skip=None):
-        self.ctx = ctx
-        #: Called with a reason when the implementation lacks a primitive a scenario needs (the
-        #: plugin passes ``pytest.skip``); by default :class:`Unsupported` is raised.
-        self.skip = skip or _unsupported
+    def __init__(self, impl, method: str, name: Optional[str] = None, deadline: float = 30.0,
+                 skip=None, host=None):
+        self.impl = impl if isinstance(impl, str) else _impl.spec_of(impl)
         self.method = method
-        self.impl = impl
+        self.name = name or self.impl
         self.deadline = deadline
+        self.skip = skip or _unsupported
+        self.host = host or _crews.host()
         self.crew: Optional[Crew] = None
-        self.standby: Optional[Crew] = None
-        self.retired: List[Crew] = []  # asked to leave, not yet reaped
+        self.standby: Optional[Crew] = None  # the next crew, starting in the background
+        self.retired: List[Crew] = []
         #: After a first deadlock, Hypothesis shrinks by running smaller examples that may deadlock
         #: too: each of those gets a quarter of its deadline, so shrinking does not multiply the wait.
         self.hung = False
         self.want: Dict[Any, Any] = {}
+        #: Kinds the implementation cannot build or hand to a process: key -> (how, what happened).
+        self.lacking: Dict[Any, Any] = {}
         self.size = 1
         self.crews_started = 0
         self.examples = 0
         self.recycled = 0
         #: Recyclable objects handed out since the last :meth:`settle`: ``(crew, make, slot)``.
         self.lent: List[Any] = []
-        if method == "forkserver" and hasattr(ctx, "set_forkserver_preload"):
-            ctx.set_forkserver_preload([_child.__name__])
 
     # -- crews -----------------------------------------------------------------------------------
 
@@ -392,15 +90,29 @@ class Env(object):
         """Tell the harness up front which kinds of object and how many processes examples will
         use, so that one crew serves them all instead of one crew per new kind."""
         for make in makes:
-            self.want.setdefault(make.key, (make, _bank_sizes(make)[1]))
+            if isinstance(make, Make):
+                self.want.setdefault(make.key, (make, bank_sizes(make)[1]))
         self.size = max(self.size, procs)
 
-    def _crew_for(self, objects: Dict[str, Make], procs: int) -> Crew:
+    def _check_lacking(self, objects):
+        """Fail (or skip, for a factory the implementation does not have) an example that needs a
+        kind the implementation cannot give."""
         for make in objects.values():
-            if isinstance(make.factory, str) and not hasattr(self.ctx, make.factory):
+            if not isinstance(make, Make) or make.key not in self.lacking:
+                continue
+            how, text = self.lacking[make.key]
+            if how == "absent":
                 self.skip("implementation %s has no %s under start method %r"
-                          % (self.impl, make.factory, self.method))
-            start = _bank_sizes(make)[0]
+                          % (self.name, text, self.method))
+            clause = "%s.%s" % (make.clause, how)
+            raise violation_type(clause)(clause, "%s (implementation %s, start method %r)"
+                                         % (text, self.name, self.method))
+
+    def _crew_for(self, objects: Dict[str, Any], procs: int) -> Crew:
+        self._check_lacking(objects)
+        makes = [m for m in objects.values() if isinstance(m, Make)]
+        for make in makes:
+            start = bank_sizes(make)[0]
             if self.want.get(make.key, (None, 0))[1] < start:
                 self.want[make.key] = (make, start)
         self.size = max(self.size, procs)
@@ -408,7 +120,7 @@ class Env(object):
         if crew is not None and crew.dead:
             self._await_ready(crew, crew.respawn())
         if crew is not None and crew.size >= procs and crew.alive():
-            short = crew.short(objects.values())
+            short = crew.short(makes)
             if not short:
                 self._prepare_standby(crew)
                 return crew
@@ -418,28 +130,28 @@ class Env(object):
                     self.want[key] = (make, min(BANK_MAX, max(count * 2, need)))
         if self.crew is not None:  # retire it: its workers exit while the next crew works
             self.crew.release()
-            self.retired = [c for c in self.retired if not c.reaped()] + [self.crew]
             self.crew = None
         standby, self.standby = self.standby, None
-        if (standby is not None and standby.size >= procs and standby.alive()
-                and not standby.short(objects.values())):
+        if (standby is not None and standby.size >= procs and not standby.short(makes)
+                and not self._await_ready(standby, fail=False)):
             self.crew = standby
         else:
             if standby is not None:
                 standby.stop()
             need: Dict[Any, int] = {}
-            for make in objects.values():
+            for make in makes:
                 need[make.key] = need.get(make.key, 0) + 1
-            self.crew = self._new_crew(self.size, dict(self.want), need)
-        self._await_ready(self.crew)
+            self.crew = self._new_crew(self.size, self._bank(), need)
+            self._await_ready(self.crew)
+        self._check_lacking(objects)
         return self.crew
 
-    def _new_crew(self, size, bank, need=None):
-        try:
-            crew = Crew(self.ctx, self.method, size, bank, need)
-        except AttributeError as exc:  # a factory needs what this implementation lacks
-            self.skip("implementation %s under start method %r: %s" % (self.impl, self.method, exc))
-            raise
+    def _bank(self):
+        return {key: entry for key, entry in self.want.items() if key not in self.lacking}
+
+    def _new_crew(self, size, bank, need=None) -> Crew:
+        crew = Crew(self.host, self.impl, self.method, size, bank, need)
+        self.lacking.update(crew.errors)
         self.crews_started += 1
         return crew
 
@@ -449,7 +161,8 @@ class Env(object):
         if self.standby is not None:
             return
         low = [key for key in crew.keys  # recycled objects count as unused
-               if 2 * (crew.used[key] - len(crew.free[key])) >= len(crew.objects[crew.index[key]])]
+               if key not in crew.errors
+               and 2 * (crew.used[key] - len(crew.free[key])) >= crew.counts[key]]
         if not low:
             return
         for key in crew.keys:  # size the next bank by what this one's examples used
@@ -458,55 +171,39 @@ class Env(object):
             if key in low:
                 count = min(BANK_MAX, 2 * count)
             elif used == 0:
-                count = max(_bank_sizes(make)[1], count // 2)
+                count = max(bank_sizes(make)[1], count // 2)
             self.want[key] = (make, count)
-        self.standby = self._new_crew(self.size, dict(self.want))
+        self.standby = self._new_crew(self.size, self._bank())
 
-    def _await_ready(self, crew: Crew, workers: Optional[Sequence[int]] = None):
-        """Round-trip an empty program through every worker (or those given), so that start-up
-        never eats a deadline."""
+    def _await_ready(self, crew: Crew, workers: Optional[Sequence[int]] = None, fail=True):
+        """Wait until every worker (or those given) called in, so that start-up never eats a
+        deadline. A worker that died before calling in was maybe given an object the
+        implementation cannot hand to a process: the host probes each kind, those that fail are
+        marked lacking, and the crew is killed (:class:`HarnessError` if no kind is to blame).
+        With ``fail=False``, returns whether the crew failed instead of raising."""
         if crew.ready and workers is None:
-            return
-        workers = range(crew.size) if workers is None else workers
-        for i in workers:
-            crew.conns[i].send(({}, []))
-        deadline = time.monotonic() + START_TIMEOUT
-        for i in workers:
-            conn = crew.conns[i]
-            if not conn.poll(max(0.0, deadline - time.monotonic())):
-                crew.kill()
-                self.crew = None
-                raise HarnessError("worker %d did not start within %.0f s (%s)"
-                                   % (i, START_TIMEOUT, self.method))
-            self._reply(crew, i, conn)
-        crew.ready = True
-
-    def _reply(self, crew: Crew, i: int, conn):
-        try:
-            reply = conn.recv()
-        except (EOFError, OSError):
-            proc = crew.procs[i]
-            proc.join(1.0)
-            crew.kill()
+            return False
+        missing = crew.await_ready(workers)
+        if not missing:
+            return False
+        blamed = self.host.call("probe", crew.cid)
+        for k, error in blamed.items():
+            self.lacking[crew.keys[k]] = error
+        crew.kill()
+        if self.crew is crew:
             self.crew = None
-            raise WorkerDied("worker process %d ended unexpectedly (exit code %s) under %s; "
-                             "its stderr is in the captured output"
-                             % (i, proc.exitcode, self.method))
-        if reply[0] == "died":  # a planned death (a "die" step): replaced before the next example
-            crew.dead.add(i)
-        if reply[0] == "crash":
-            crew.kill()
-            self.crew = None
-            raise HarnessError("worker %d failed outside any step:\n%s" % (i, reply[1]))
-        return reply
+        if blamed and not fail:
+            return True
+        if blamed:
+            raise _Retry()
+        raise HarnessError("worker %d did not start within %.0f s (%s)"
+                           % (missing[0], _crews.START_TIMEOUT, self.method))
 
     def close(self):
         """Stop every crew this env started, and reap every worker."""
         crews = self.retired + [c for c in (self.crew, self.standby) if c is not None]
         self.crew = self.standby = None
         self.retired = []
-        for crew in crews:
-            crew.release()
         for crew in crews:
             crew.stop()
 
@@ -518,40 +215,53 @@ class Env(object):
         asked = self.deadline if deadline is None else deadline
         return min(asked, max(0.5, asked / 4)) if self.hung else asked
 
-    def allocate(self, objects: Dict[str, Make], procs: int) -> "Objects":
+    def allocate(self, objects: Dict[str, Any], procs: int) -> "Objects":
         """Fresh objects for one example that runs in phases (several :meth:`run` calls on the same
-        objects, each phase over before the next starts), on up to ``procs`` processes."""
-        crew = self._crew_for(objects, procs)
+        objects, each phase over before the next starts), on up to ``procs`` processes. Instrument
+        :class:`Cells` start at zero."""
+        for attempt in range(3):
+            try:
+                crew = self._crew_for(objects, procs)
+                break
+            except _Retry:  # a kind was found lacking and dropped from the bank
+                if attempt == 2:
+                    raise HarnessError("no crew could start under %r" % self.method) from None
         names = {}
+        cells = 0
         for name, make in objects.items():
+            if isinstance(make, Cells):
+                names[name] = ("cells", cells, make.count)
+                cells += make.count
+                continue
             names[name] = slot = crew.take(make)
             if make.reset is not None:
                 self.lent.append((crew, make, slot))
+        if cells > _wire.MAX_CELLS:
+            raise HarnessError("an example may use %d cells, not %d" % (_wire.MAX_CELLS, cells))
+        crew.board.clear_cells(cells)
         return Objects(crew, names)
 
     def settle(self, passed: bool):
         """The example that used the objects handed out since the last call is over: if it
         ``passed``, recycle those that can be (see :data:`RESET`); if not, none is reused."""
         lent, self.lent = self.lent, []
-        if not passed:
-            return
-        for crew, make, slot in lent:
-            if crew is self.crew and crew.give_back(make, slot):
-                self.recycled += 1
+        mine = [(make, slot) for crew, make, slot in lent if crew is self.crew]
+        if passed and mine:
+            self.recycled += self.crew.give_back(mine)
 
     def run(self, objects, programs: Sequence[Sequence[Step]],
             deadline: Optional[float] = None, fresh: bool = False) -> History:
         """Run one example, or one phase of one: every program in its own worker, all at once.
 
-        ``objects`` is a dict of name -> :class:`Make` (objects in their initial state, for this call
-        alone: fresh, or recycled after a passing example) or what
+        ``objects`` is a dict of name -> :class:`Make` or :class:`Cells` (objects in their initial
+        state, for this call alone: fresh, or recycled after a passing example) or what
         :meth:`allocate` returned. Returns the history; raises :class:`Deadlock` if the programs are
         not over within ``deadline`` seconds (the env's default if None), after killing the crew.
 
         ``fresh=True`` runs the example on new processes that hold nothing but its own objects, and
         stops them afterwards (waiting for them to exit): for properties about process start or
         exit, and for end-of-file on a Connection, which needs every other copy of the peer end
-        closed. The parent closes its own copies of Connections once the workers have started.
+        closed. The host closes its own copies of Connections once the workers have started.
         """
         if fresh:
             return self._run_fresh(objects, programs, deadline)
@@ -566,20 +276,21 @@ class Env(object):
         self.examples += 1
         asked = self.deadline if deadline is None else deadline
         budget = self.budget(asked)
-        origin = _child.clock()
+        origin = _wire.clock()
         busy = [i for i in range(procs) if programs[i]]  # an empty program: the worker sits out
-        ops: List[Op] = []
-        marks: List[Mark] = []
+        replies: Dict[int, Any] = {}
         try:
             for i in busy:
-                crew.conns[i].send((names, wire[i]))
+                _wire.send(crew.socks[i], (names, wire[i]))
             limit = origin + budget
-            for i in busy:
-                conn = crew.conns[i]
-                if not conn.poll(max(0.0, limit - _child.clock())):
-                    self._deadlock(crew, programs, budget, asked, origin, ops, marks, i)
-                reply = self._reply(crew, i, conn)
-                self._collect(i, programs[i], reply, ops, marks)
+            waiting = {crew.socks[i]: i for i in busy}
+            while waiting:
+                ready = _wire.readable(list(waiting), limit)
+                if not ready:
+                    self._deadlock(crew, programs, budget, asked, origin, replies)
+                for sock in ready:
+                    i = waiting.pop(sock)
+                    replies[i] = self._reply(crew, i, limit, programs, budget, asked, origin, replies)
         except BaseException:
             # Interrupted (Ctrl-C, pytest-timeout, a deadlock): the workers may still be busy with
             # this example, so the crew can serve no other.
@@ -588,24 +299,57 @@ class Env(object):
                 self.crew = None
             self.hung = True
             raise
+        ops: List[Op] = []
+        marks: List[Mark] = []
+        for i in busy:
+            self._collect(i, programs[i], replies[i], ops, marks)
         return History(ops, marks, origin, procs)
+
+    def _reply(self, crew: Crew, i: int, limit, programs, budget, asked, origin, replies):
+        try:
+            reply = _wire.recv(crew.socks[i], limit)
+        except _wire.Timeout:  # part of a reply, then nothing: as good as hung
+            self._deadlock(crew, programs, budget, asked, origin, replies)
+        except (EOFError, OSError):
+            crew.kill()
+            self.crew = None
+            raise WorkerDied("worker process %d ended unexpectedly under %s; its stderr is in the "
+                             "captured output" % (i, self.method)) from None
+        if reply[0] == "died":  # a planned death (a "die" step): replaced before the next example
+            crew.dead.add(i)
+        if reply[0] == "crash":
+            crew.kill()
+            self.crew = None
+            raise HarnessError("worker %d failed outside any step:\n%s" % (i, reply[1]))
+        return reply
 
     def _run_fresh(self, objects, programs, deadline):
         saved, self.crew = self.crew, None
         try:
+            self._check_lacking(objects)
             bank = {}
             for make in objects.values():
-                old = bank.get(make.key, (make, 0))[1]
-                bank[make.key] = (make, old + 1)
+                if isinstance(make, Make):
+                    old = bank.get(make.key, (make, 0))[1]
+                    bank[make.key] = (make, old + 1)
             crew = self.crew = self._new_crew(len(programs), bank)
-            self._await_ready(crew)
-            for kind in crew.objects:
-                for obj in kind:
-                    for part in (obj.values() if type(obj) is dict else (obj,)):
-                        if hasattr(part, "recv_bytes") and hasattr(part, "close"):
-                            part.close()
-            allocated = Objects(crew, {name: crew.take(make) for name, make in objects.items()})
-            history = self.run(allocated, programs, deadline)
+            self._check_lacking(objects)
+            try:
+                self._await_ready(crew)
+            except _Retry:
+                self._check_lacking(objects)
+                raise
+            self.host.call("close_conns", crew.cid)
+            objs = {name: make for name, make in objects.items()}
+            names, cells = {}, 0
+            for name, make in objs.items():
+                if isinstance(make, Cells):
+                    names[name] = ("cells", cells, make.count)
+                    cells += make.count
+                else:
+                    names[name] = crew.take(make)
+            crew.board.clear_cells(cells)
+            history = self.run(Objects(crew, names), programs, deadline)
             self.crew = None
             crew.stop()
             return history
@@ -656,25 +400,21 @@ class Env(object):
             ops.append(Op(i, index, step, start, end, result, kind, message))
         marks.extend(Mark(i, label, t) for label, t in proc_marks)
 
-    def _deadlock(self, crew, programs, budget, asked, origin, ops, marks, first):
+    def _deadlock(self, crew, programs, budget, asked, origin, replies):
         """Say who is waiting on what, kill the crew, raise :class:`Deadlock`."""
-        now = _child.clock()
+        now = _wire.clock()
         lines = ["the example did not finish within %.3g s under start method %r; "
                  "the workers were killed" % (budget, self.method)]
+        ops: List[Op] = []
+        marks: List[Mark] = []
         for i, program in enumerate(programs):
             if not program:
                 continue
-            if i < first:
+            if i in replies:
+                self._collect(i, program, replies[i], ops, marks)
                 lines.append("  process %d: finished its %d steps" % (i, len(program)))
                 continue
-            if crew.conns[i].poll(0):
-                try:
-                    self._collect(i, program, crew.conns[i].recv(), ops, marks)
-                    lines.append("  process %d: finished its %d steps" % (i, len(program)))
-                    continue
-                except Exception:
-                    pass
-            at = crew.status[i]
+            at = crew.status(i)
             if 0 <= at < len(program):
                 lines.append("  process %d: blocked in step %d of %d: %s (waiting %.3g s)" % (
                     i, at + 1, len(program), program[at].describe(), now - origin))
@@ -690,3 +430,7 @@ class Env(object):
             lines.append("what the finished steps did:")
             lines.append(done.format())
         raise Deadlock("\n".join(lines))
+
+
+class _Retry(Exception):
+    """A crew failed to start because of kinds now known to be lacking: build another."""

@@ -21,7 +21,6 @@ ids such as ``[spawn]``. Its property name is ``<module>.<test>`` without the ``
 """
 
 import contextlib
-import importlib
 import json
 import os
 import platform
@@ -34,6 +33,7 @@ from hypothesis.errors import Flaky, InvalidArgument
 from . import expectations
 from . import impl as _impl
 from .errors import UsageError
+from . import crews as _crews
 from .harness import Env
 
 #: Settings every multi-process property uses, whatever the profile.
@@ -108,20 +108,14 @@ def _outer_timeout(config):
         return None
 
 
-def _start_helpers(kit, config):
-    """Start the implementation's resource tracker (and fork server) now, with pytest's output
-    capture off: started inside a test they would inherit its capture file, and their warnings
-    (a leaked semaphore) would be lost."""
-    module = getattr(kit.impl.obj, "__name__", "")
+def _start_host(config):
+    """Start this process's host (``ipc_spec._host``) with pytest's output capture off: started
+    inside a test it would inherit that test's capture file, and so would everything it starts (the
+    resource tracker, the fork server, the workers), whose warnings (a leaked semaphore) would be
+    lost."""
     capman = config.pluginmanager.getplugin("capturemanager")
-    try:
-        tracker = importlib.import_module(module + ".resource_tracker")
-    except Exception:
-        return
-    context = capman.global_and_fixture_disabled() if capman else _nothing()
-    with context:
-        if any(kit.impl.available(m) is None for m in kit.methods if m != "fork"):
-            tracker.ensure_running()
+    with (capman.global_and_fixture_disabled() if capman else _nothing()):
+        return _crews.host().start()
 
 
 @contextlib.contextmanager
@@ -133,6 +127,7 @@ class Kit(object):
     """What the plugin knows for the run: the implementation, its methods, and the verdicts."""
 
     def __init__(self, config):
+        self.config = config
         self.impl = _impl.load(_setting(config, "ipc_impl"))
         self.methods = _impl.parse_methods(_setting(config, "ipc_start_method"), self.impl)
         text = _setting(config, "ipc_deadline")
@@ -159,10 +154,10 @@ class Kit(object):
 
     def new_env(self, method, impl=None, deadline=None) -> Env:
         """An env for ``impl`` (default: the implementation under test) in start method ``method``."""
-        obj = self.impl.obj if impl is None else impl
-        name = self.impl.spec if impl is None else getattr(impl, "__name__", repr(impl))
-        return Env(obj.get_context(method), method, name,
-                   deadline=self.deadline if deadline is None else deadline, skip=pytest.skip)
+        spec = self.impl.spec if impl is None else _impl.spec_of(impl)
+        name = self.impl.spec if impl is None else getattr(impl, "__name__", spec)
+        return Env(spec, method, name, deadline=self.deadline if deadline is None else deadline,
+                   skip=pytest.skip, host=_start_host(self.config))
 
     def shared_env(self, module, method) -> Env:
         """The env of the implementation under test that the property tests of ``module`` share
@@ -180,6 +175,7 @@ class Kit(object):
         envs, self.envs = self.envs, {}
         for _, env in envs.values():
             env.close()
+        _crews.close_host()
 
     def _from_nodeid(self, report):
         """The property of a report that lost its user properties (an xdist worker that crashed
@@ -230,7 +226,6 @@ def pytest_configure(config):
     except UsageError as exc:
         raise pytest.UsageError(str(exc)) from None
     config.pluginmanager.register(config._ipc_kit, "ipc_spec_kit")
-    _start_helpers(config._ipc_kit, config)
     if config.getoption("hypothesis_profile", None) is None:
         settings.load_profile("dev")
 
@@ -270,7 +265,8 @@ def pytest_collection_modifyitems(config, items):
             prop = property_name(item)
             item.user_properties.append(("ipc_property", prop))
             item.user_properties.append(("ipc_start_method", method))
-            known = expectations.find(kit.known, prop, kit.impl.spec, method)
+            known = expectations.find(kit.known, prop, kit.impl.spec, method,
+                                       impl_version=kit.impl.version)
             if known is not None:
                 # A known bug may show only on some schedules: Hypothesis then calls it Flaky.
                 item.add_marker(pytest.mark.xfail(reason=known.describe(), strict=False,

@@ -13,7 +13,8 @@ Each test writes a small test module that uses the kit (Barrier scenarios throug
   known to be: the generated module sets the process's semaphore name prefix (the private
   ``multiprocessing.process.current_process()._config["semprefix"]``, ``/mp`` by default) to
   ``/mp-<tag>``, so every semaphore the run creates is ``sem.mp-<tag>-*`` (they are all built in the
-  pytest process: the harness builds each crew's bank there). Untagged new ``sem.mp-*`` entries belong
+  kit's host process, which imports the run's implementation, ``tagged_mp``: the standard library
+  with that prefix set). Untagged new ``sem.mp-*`` entries belong
   to other runs and are ignored. The kit creates no ``psm_``/``wnsm_`` entry (RawArray uses an
   anonymous arena), and their names cannot be tagged: a new one counts as leaked when it is still
   there once the run's processes are gone and no live process maps it.
@@ -91,14 +92,14 @@ def test_passes(ipc_env, parties):
 
 
 def _when_waiting(objects, count, then):
-    """In a thread: once ``count`` processes wait on the example's Barrier, ``then()``."""
-    kind, slot = objects.names["b"]
-    shared = objects.crew.objects[kind][slot]
+    """In a thread: once ``count`` workers are in the example's first step (its Barrier wait, as
+    their status on the crew's board says), ``then()``."""
+    crew = objects.crew
 
     def watch():
         limit = time.monotonic() + 120
         while time.monotonic() < limit:
-            if shared.n_waiting >= count:
+            if crew.board is not None and all(crew.status(i) == 0 for i in range(count)):
                 then()
                 return
             time.sleep(0.005)
@@ -138,6 +139,32 @@ def test_crashes(ipc_env):
     ipc_env.provision([barrier(2)], 2)
     ipc_env.run({"b": barrier(2)}, [[call("b", "wait")] for _ in range(2)])
     _hung_example(ipc_env, then=lambda: os._exit(3))
+'''
+
+#: The implementation the runs test: the standard library's, with the semaphore name prefix of the
+#: process that builds the objects (the kit's host, which imports this module) set to the run's tag.
+TAGGED = '''
+import multiprocessing
+import multiprocessing.process
+import os
+
+TAG = "ipcrun" + os.environ["IPC_SPEC_RUN_MARK"][:12]
+multiprocessing.process.current_process()._config["semprefix"] = "/mp-" + TAG
+
+
+class _Context(object):
+    def __init__(self, real):
+        self._real = real
+
+    def __getattr__(self, name):
+        return getattr(self._real, name)
+
+
+def get_context(method):
+    return _Context(multiprocessing.get_context(method))
+
+
+get_all_start_methods = multiprocessing.get_all_start_methods
 '''
 
 #: A module whose tests leave behind what the checks look for, to show that they can fail.
@@ -239,9 +266,10 @@ class Run(object):
         self.tag = "ipcrun" + self.mark[:12]
         path.joinpath("pytest.ini").write_text("[pytest]\n")  # rootdir here, no outer ini
         path.joinpath("test_scenario.py").write_text(textwrap.dedent(source))
+        path.joinpath("tagged_mp.py").write_text(textwrap.dedent(TAGGED))
         self.marker = path / "running"
         self.args = [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "--capture=sys",
-                     "-q", "-rfE", "--start-method=%s" % method] + list(args)
+                     "-q", "-rfE", "--start-method=%s" % method, "--ipc-impl=tagged_mp"] + list(args)
         self.proc = None
         self.rc = None
         self.seconds = None
@@ -471,13 +499,13 @@ def test_interrupted_example_leaves_no_busy_crew(make_env):
     env = make_env(deadline=2.0)
     env.provision([Make("Barrier", 3), Make("Barrier", 1)], 2)
     objects = env.allocate({"b": Make("Barrier", 3)}, 2)
-    kind, slot = objects.names["b"]
-    shared = objects.crew.objects[kind][slot]
+    crew = objects.crew
 
-    def interrupt_when_waiting():  # once both waiters are blocked: raise in the main thread
+    def interrupt_when_waiting():  # once both waiters are in wait(): raise in the main thread
         limit = time.monotonic() + 60
-        while shared.n_waiting < 2 and time.monotonic() < limit:
+        while (crew.status(0), crew.status(1)) != (0, 0) and time.monotonic() < limit:
             time.sleep(0.005)
+        time.sleep(0.05)  # to let them block, not to synchronise: an earlier interrupt does as well
         os.kill(os.getpid(), signal.SIGUSR1)
 
     def handler(signum, frame):

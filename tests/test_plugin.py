@@ -141,7 +141,7 @@ def test_property_tests_of_a_module_share_their_env(pytester):
             env.run({"e": Make("Event")}, [[call("e", "is_set")]])
             conftest.SEEN.append((name, env))
             with open(%r, "a") as f:
-                f.write("%%s %%s %%d %%d %%g\\n" %% (name, env.method, id(env), env.crew.procs[0].pid,
+                f.write("%%s %%s %%d %%d %%g\\n" %% (name, env.method, id(env), env.crew.pids[0],
                                                 env.budget()))
     """ % str(log)
     pytester.makepyfile(test_a=textwrap.dedent(body + """

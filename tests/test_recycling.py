@@ -24,7 +24,7 @@ QUEUE = Make("Queue")
 
 @pytest.fixture
 def env():
-    env = Env(multiprocessing.get_context("fork"), "fork", deadline=10.0)
+    env = Env("multiprocessing", "fork", deadline=10.0)
     yield env
     env.close()
 
@@ -97,7 +97,7 @@ def test_a_broken_barrier_is_not_reused(env):
 
 
 class _StuckEvent(object):
-    """An Event whose clear() does nothing (built in the parent, inherited under fork)."""
+    """An Event whose clear() does nothing (built in the host, inherited under fork)."""
 
     def __init__(self, ctx):
         self.event = ctx.Event()
@@ -112,11 +112,20 @@ class _StuckEvent(object):
         return self.event.is_set()
 
 
-def test_an_object_its_reset_cannot_restore_is_not_reused(env):
-    def stuck_event(ctx):
-        return _StuckEvent(ctx)
+def stuck_event(ctx):
+    """A factory (module-level: the host imports it by name) with a reset that cannot restore."""
+    return _StuckEvent(ctx)
 
-    stuck_event.reset = lambda obj: (obj.clear(), not obj.is_set())[1]
+
+def _stuck_reset(obj):
+    obj.clear()
+    return not obj.is_set()
+
+
+stuck_event.reset = _stuck_reset
+
+
+def test_an_object_its_reset_cannot_restore_is_not_reused(env):
     make = Make(stuck_event)
     slots = _slots(env, make, 3, program=[[call("x", "set")]])
     assert len(set(slots)) == 3

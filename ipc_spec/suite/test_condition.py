@@ -13,7 +13,7 @@ from hypothesis import event, given
 from hypothesis import strategies as st
 
 from ipc_spec._child import Ref
-from ipc_spec.harness import Make
+from ipc_spec.harness import Cells, Make
 from ipc_spec.history import call, macro
 from ipc_spec.plugin import property_settings
 from ipc_spec.specs import condition as spec
@@ -39,17 +39,13 @@ def cond(kind):
     return Make(condition, kind)
 
 
-COUNTER = Make("RawValue", "i", 0)
+#: A shared counter of the kit's own (never the implementation's Value: see ``harness.Cells``).
+COUNTER = Cells(1)
 
 
 def provision(env, procs):
-    """Skip when the implementation lacks a primitive these examples build (the harness only sees
-    a ``Make`` by name, and ``condition`` is a function); then ask for one crew for them all."""
-    for name in ("Condition", "Lock", "RLock", "RawValue"):
-        if not hasattr(env.ctx, name):
-            env.skip("implementation %s has no %s under start method %r"
-                     % (env.impl, name, env.method))
-    env.provision([cond(kind) for kind in KINDS] + [COUNTER], procs)
+    """Ask for one crew for all the examples."""
+    env.provision([cond(kind) for kind in KINDS], procs)
 
 
 def await_count(env, target):

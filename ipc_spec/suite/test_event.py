@@ -3,7 +3,7 @@
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ipc_spec.harness import RESET, Make
+from ipc_spec.harness import Cells, Make
 from ipc_spec.history import call, macro, merged, on
 from ipc_spec.plugin import property_settings
 from ipc_spec.specs import event as spec
@@ -23,19 +23,9 @@ BEFORE = "before"
 EVENT = Make("Event")
 
 
-def event_with_count(ctx):
-    """An Event and, as ``.n``, a shared counter by which waiters announce that they are about to
-    wait, so that the setter can set the event once they are (nearly all) blocked in ``wait()``."""
-    return {"": ctx.Event(), "n": ctx.Value("i", 0)}
-
-
-def _reset_counted(obj):
-    obj["n"].value = 0
-    return obj["n"].value == 0 and RESET["Event"](obj[""])
-
-
-event_with_count.reset = _reset_counted  # recycled after a passing example: see harness.RESET
-COUNTED_EVENT = Make(event_with_count)
+#: Cells (the kit's own shared memory) in which each waiter announces that it is about to wait, so
+#: that the setter can set the event once they are (nearly all) blocked in ``wait()``.
+ANNOUNCED = Cells(MAX_WAITERS)
 
 
 def wait_step(timeout, pause=0.0):
@@ -58,11 +48,12 @@ def test_set_wakes_all(ipc_env, scenario):
     """N processes wait(), with no timeout or a long one; once they have announced that they are
     about to wait, another sets the event: every wait returns True, none before set() began."""
     plan, setter_pause = scenario
-    ipc_env.provision([COUNTED_EVENT], MAX_WAITERS + 1)
-    programs = [[macro("e.n", "incr", pause=pause), wait_step(timeout)] for timeout, pause in plan]
-    programs.append([macro("e.n", "await_attr", "value", len(plan), timeout=ipc_env.deadline / 4),
+    ipc_env.provision([EVENT], MAX_WAITERS + 1)
+    programs = [[macro("n", "cell_mark", i, pause=pause), wait_step(timeout)]
+                for i, (timeout, pause) in enumerate(plan)]
+    programs.append([macro("n", "cells_await", len(plan), ipc_env.deadline / 4),
                      call("e", "set", pause=SETTLE + setter_pause)])
-    history = ipc_env.run({"e": COUNTED_EVENT}, programs)
+    history = ipc_env.run({"e": EVENT, "n": ANNOUNCED}, programs)
     spec.check_wakes_all(history, "e")
 
 

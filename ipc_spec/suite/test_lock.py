@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, precondition, rule, run_state_machine_as_test
 
 from ipc_spec._child import Ref
-from ipc_spec.harness import Make
+from ipc_spec.harness import Cells, Make
 from ipc_spec.history import call, macro, on, read
 from ipc_spec.linearizability import check_linearizable
 from ipc_spec.models import MODELS
@@ -29,7 +29,8 @@ MACHINE_STEPS = 12
 
 LOCK = Make("Lock")
 RLOCK = Make("RLock")
-COUNTER = Make("RawValue", "i", 0)
+#: The critical sections' counter: the kit's own shared memory, never the implementation's Value.
+COUNTER = Cells(1)
 KINDS = {"Lock": LOCK, "RLock": RLOCK}
 
 
@@ -63,7 +64,7 @@ def test_exclusion(ipc_env, scenario):
     read-modify-write a shared unprotected counter: no two sections overlap in time, and the
     counter ends exact."""
     kind, plan = scenario
-    ipc_env.provision([LOCK, RLOCK, COUNTER], PROCS)
+    ipc_env.provision([LOCK, RLOCK], PROCS)
     objects = ipc_env.allocate({"l": KINDS[kind], "n": COUNTER}, len(plan))
     programs = [[macro("l", "critical", Ref("n"), hold=hold, use_with=with_, pause=pause)
                  for pause, hold, with_ in row] for row in plan]

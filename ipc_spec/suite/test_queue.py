@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, rule, run_state_machine_as_test
 
 from ipc_spec import _child
-from ipc_spec.harness import Make
+from ipc_spec.harness import Cells, Make
 from ipc_spec.history import call, macro, merged, on
 from ipc_spec.models import MODELS
 from ipc_spec.plugin import property_settings
@@ -371,7 +371,8 @@ def test_close(ipc_env, scenario):
 
 #: Seconds the last task waits for a joiner's word (see test_join) before it is done anyway.
 GATE = 0.1
-GATE_EVENT = Make("Event")
+#: The gate: a cell of the kit's own shared memory, never a primitive of the implementation.
+GATE_CELL = Cells(1)
 
 
 @st.composite
@@ -395,15 +396,15 @@ def test_join(ipc_env, scenario):
     items are put, each join() returns only once a task_done() was called for every item (it ends
     after the last task_done() began); then an extra task_done() raises ValueError again.
 
-    The last task may first wait (``wait(timeout)`` on an Event, the gate) for a joiner to set it
+    The last task may first wait (the gate: a cell of the kit's own) for a joiner to set it
     once its join() returned: a correct join() cannot return before that task is done, so the wait
     just times out; a join() that returns early opens the gate, and is then seen returning before
     the last task_done() began, whatever the schedule."""
     put_owners, get_owners, consumers, done_pauses, joiners, gated = scenario
-    ipc_env.provision([JOINABLE, GATE_EVENT], 6)
+    ipc_env.provision([JOINABLE], 6)
     long = long_timeout(ipc_env)
     procs = max(max(put_owners) + 1, len(joiners) + consumers + 1)
-    objects = ipc_env.allocate({"q": JOINABLE, "g": GATE_EVENT}, procs)
+    objects = ipc_env.allocate({"q": JOINABLE, "g": GATE_CELL}, procs)
 
     fresh = ipc_env.run(objects, [[call("q", "join"), call("q", "task_done")]])
     spec.returned(fresh, fresh.ops[:1], "joinablequeue.join", "join() with no unfinished task")
@@ -420,13 +421,13 @@ def test_join(ipc_env, scenario):
 
     # Joiners first (the harness hands programs out in process order), then the consumers, then
     # the one that does the last task.
-    programs = [[call("q", "join", pause=pause)] + ([call("g", "set")] if gated else [])
+    programs = [[call("q", "join", pause=pause)] + ([macro("g", "cell_mark")] if gated else [])
                 for pause in joiners]
     programs += [[] for _ in range(consumers)]
     for owner, pause in zip(get_owners, done_pauses):
         programs[len(joiners) + owner] += [macro("q", "queue_get", timeout=long),
                                            call("q", "task_done", pause=pause)]
-    programs.append(([call("g", "wait", GATE)] if gated else [])
+    programs.append(([macro("g", "cell_wait", GATE)] if gated else [])
                     + [macro("q", "queue_get", timeout=long),
                        call("q", "task_done", pause=done_pauses[-1])])
     worked = ipc_env.run(objects, programs)

@@ -2,10 +2,11 @@
 
 An implementation here is what ``--ipc-impl`` accepts: an object with ``get_context(method)``. It
 wraps the real ``multiprocessing`` context of that method and replaces one factory (``Barrier``,
-``Event``, ...); the harness runs its own processes and pipes on the real context
-(``ipc_spec_plumbing``). The broken classes
-live in importable modules of this package, so that they pickle by reference under spawn and
-forkserver; these modules import nothing heavy (workers import them).
+``Event``, ...). The harness uses none of them for itself (its plumbing is the operating system's,
+see ``ipc_spec._wire``). Each implementation is bound to a name at the top level of its module, so
+that the kit's host process can import it by that name (``tests.broken.barrier:duplicate_index``);
+the broken classes pickle by reference under spawn and forkserver; these modules import nothing
+heavy (workers import them).
 """
 
 import multiprocessing
@@ -17,7 +18,6 @@ class BrokenContext(object):
     def __init__(self, real, overrides):
         self._real = real
         self._overrides = overrides
-        self.ipc_spec_plumbing = real  # the harness's own processes and pipes stay sound
 
     def __getattr__(self, name):
         if name in self._overrides:

@@ -1,0 +1,329 @@
+"""The host: a small single-threaded process that builds the objects under test and starts, replaces
+and reaps the worker processes, through the implementation under test.
+
+The harness runs in pytest's process, where other threads run (pytest-xdist's, a Queue's feeder):
+forking there can deadlock a child and warns from Python 3.12. So the harness never starts a
+worker itself. It starts this process once (``subprocess``, which does not fork the interpreter),
+and asks it, over a socket of the kit's own (:mod:`ipc_spec._wire`), to build a crew: the host
+imports the implementation, builds the bank of objects, and starts the workers with the start
+method under test. Workers then talk to the harness directly, on its own socket; the host only
+builds, resets and reaps.
+
+Requests are tuples ``(op, *args)``; the reply is ``("ok", value)`` or ``("error", traceback)``.
+Whatever a request does through the implementation is bounded by the harness's own timeout on the
+reply: a host that does not answer is killed, and its workers notice and leave.
+"""
+
+import os
+import signal
+import sys
+import traceback
+
+from . import _child, _wire
+
+#: Seconds a worker gets to leave once asked, or a probe to run, before it is killed.
+STOP_TIMEOUT = 5.0
+PROBE_TIMEOUT = 60.0
+#: Descriptors a forkserver crew's bank may hold: forkserver passes a child's descriptors in one
+#: message, and refuses past about 250 (``multiprocessing.forkserver.MAXFDS_TO_SEND``).
+FORKSERVER_FDS = 160
+
+
+def _descriptors(obj) -> int:
+    """About how many file descriptors pickling ``obj`` for a child passes: its Connections, one
+    level down too (a Queue's pipe ends)."""
+    count = 0
+    for part in (obj.values() if type(obj) is dict else (obj,)):
+        if hasattr(part, "fileno"):
+            count += 1
+            continue
+        try:
+            fields = vars(part).values()
+        except TypeError:
+            continue
+        count += sum(1 for value in fields if hasattr(value, "fileno"))
+    return count
+
+
+def _error(make, exc):
+    return "%r raised %s: %s" % (make, type(exc).__name__, exc)
+
+
+def build_bank(ctx, method, kinds, need):
+    """The bank's objects, kind by kind, and the error of each kind that cannot be built. Under
+    forkserver, objects holding file descriptors are built one of each kind in turn, so that the
+    descriptor budget is shared fairly; what the next example takes (``need``) comes first."""
+    objects = [[] for _ in kinds]
+    errors = {}
+    descriptors = 0
+
+    def one(k, make):
+        if isinstance(make.factory, str) and not hasattr(ctx, make.factory):
+            errors[k] = ("absent", make.factory)
+            return None
+        try:
+            return make.build(ctx)
+        except AttributeError as exc:
+            missing = getattr(exc, "name", None) or str(exc).rpartition(" attribute ")[2].strip("'\"")
+            if missing and not hasattr(ctx, missing):
+                errors[k] = ("absent", missing)
+            else:
+                errors[k] = ("construct", _error(make, exc))
+            return None
+        except Exception as exc:  # a verdict about this kind, never about its neighbours
+            errors[k] = ("construct", _error(make, exc))
+            return None
+
+    for k, (make, count) in enumerate(kinds):
+        for _ in range(min(count, need[k] if k < len(need) else 0)):
+            obj = one(k, make)
+            if obj is None:
+                break
+            objects[k].append(obj)
+            descriptors += _descriptors(obj)
+    full = set(errors)
+    while True:
+        grew = False
+        for k, (make, count) in enumerate(kinds):
+            if k in full or len(objects[k]) >= count:
+                continue
+            obj = one(k, make)
+            if obj is None:
+                full.add(k)
+                continue
+            more = _descriptors(obj)
+            if objects[k] and more and method == "forkserver" and descriptors + more > FORKSERVER_FDS:
+                full.add(k)
+                continue
+            objects[k].append(obj)
+            descriptors += more
+            grew = True
+        if not grew:
+            return objects, errors
+
+
+class HostCrew(object):
+    def __init__(self, ctx, method, kinds, args):
+        self.ctx = ctx
+        self.method = method
+        self.kinds = kinds
+        self.args = args  # (cid, address, board path, owner pid)
+        self.objects = []
+        self.procs = {}
+        self.retired_at = None
+
+
+def _kill(proc):
+    try:
+        if proc.pid is not None:
+            os.kill(proc.pid, signal.SIGKILL)
+    except OSError:
+        pass
+
+
+def _reap(procs, timeout):
+    """Join each process for up to ``timeout`` s in all, SIGKILL what is left, join it."""
+    deadline = _wire.clock() + timeout
+    for proc in procs:
+        try:
+            proc.join(max(0.0, deadline - _wire.clock()))
+        except Exception:
+            pass
+    for proc in procs:
+        try:
+            alive = proc.is_alive()
+        except Exception:
+            alive = False
+        if alive:
+            _kill(proc)
+            try:
+                proc.join(STOP_TIMEOUT)
+            except Exception:
+                pass
+        if hasattr(proc, "close"):
+            try:
+                proc.close()
+            except Exception:
+                pass
+
+
+class Host(object):
+    def __init__(self):
+        self.contexts = {}
+        self.crews = {}
+        self.retired = []
+
+    def context(self, spec, method):
+        key = (spec, method)
+        if key not in self.contexts:
+            from . import impl
+
+            ctx = impl.load(spec).context(method)
+            if method == "forkserver" and hasattr(ctx, "set_forkserver_preload"):
+                ctx.set_forkserver_preload([_child.__name__])
+            self.contexts[key] = ctx
+        return self.contexts[key]
+
+    def _start(self, crew, i):
+        cid, address, board, owner = crew.args
+        proc = crew.ctx.Process(target=_child.serve, name="ipc-spec-worker-%d" % i,
+                                args=(i, cid, address, board, crew.objects, owner))
+        proc.daemon = True
+        proc.start()
+        crew.procs[i] = proc
+        return proc.pid
+
+    def _probe(self, crew, kinds):
+        """Which of ``kinds`` (bank indices) cannot be handed to a process at its start: each is
+        given alone to a process that does nothing else."""
+        bad = {}
+        for k in kinds:
+            if not crew.objects[k]:
+                continue
+            bank = [[] for _ in crew.objects]
+            bank[k] = crew.objects[k][:1]
+            try:
+                proc = crew.ctx.Process(target=_child.probe, args=(bank,))
+                proc.daemon = True
+                proc.start()
+            except Exception as exc:
+                bad[k] = ("inherit", "%r could not be handed to a process at its start: %s: %s" % (
+                    crew.kinds[k][0], type(exc).__name__, exc))
+                continue
+            _reap([proc], PROBE_TIMEOUT)
+            if proc.exitcode != 0:
+                bad[k] = ("inherit", "a process given %r at its start ended with exit code %s "
+                                     "before running" % (crew.kinds[k][0], proc.exitcode))
+        return bad
+
+    # -- requests ----------------------------------------------------------------------------
+
+    def op_init(self, path, cwd):
+        sys.path[:] = path
+        os.chdir(cwd)
+
+    def op_crew(self, cid, spec, method, size, kinds, need, address, board, owner):
+        ctx = self.context(spec, method)
+        crew = self.crews[cid] = HostCrew(ctx, method, kinds, (cid, address, board, owner))
+        crew.objects, errors = build_bank(ctx, method, kinds, need)
+        inherit = {}
+        for attempt in range(2):
+            try:
+                pids = [self._start(crew, i) for i in range(size)]
+                break
+            except Exception as exc:
+                _reap([crew.procs.pop(i) for i in list(crew.procs)], 0.0)
+                if attempt:
+                    raise
+                inherit = self._probe(crew, range(len(kinds)))
+                if not inherit:
+                    raise
+                for k in inherit:
+                    crew.objects[k] = []
+        errors.update(inherit)
+        return [len(objs) for objs in crew.objects], errors, pids
+
+    def op_probe(self, cid):
+        crew = self.crews[cid]
+        return self._probe(crew, range(len(crew.kinds)))
+
+    def op_respawn(self, cid, workers):
+        crew = self.crews[cid]
+        _reap([crew.procs.pop(i) for i in workers if i in crew.procs], 1.0)
+        return [self._start(crew, i) for i in workers]
+
+    def op_exitcodes(self, cid):
+        crew = self.crews[cid]
+        return {i: proc.exitcode for i, proc in crew.procs.items()}
+
+    def op_reset(self, slots):
+        done = []
+        for cid, kind, index in slots:
+            crew = self.crews.get(cid)
+            ok = False
+            if crew is not None:
+                make = crew.kinds[kind][0]
+                try:
+                    ok = make.reset(crew.objects[kind][index], *make.args, **make.kwargs) is True
+                except Exception:  # a primitive whose reset fails is simply not reused
+                    ok = False
+            done.append(ok)
+        return done
+
+    def op_close_conns(self, cid):
+        """Close the host's copies of the crew's Connections (the workers have theirs)."""
+        for kind in self.crews[cid].objects:
+            for obj in kind:
+                for part in (obj.values() if type(obj) is dict else (obj,)):
+                    if hasattr(part, "recv_bytes") and hasattr(part, "close"):
+                        part.close()
+
+    def op_retire(self, cid):
+        """The harness asked the crew's workers to leave: reap them as they do (killed after
+        ``STOP_TIMEOUT``)."""
+        crew = self.crews.pop(cid, None)
+        if crew is not None:
+            crew.retired_at = _wire.clock()
+            self.retired.append(crew)
+
+    def op_stop(self, cid, timeout):
+        crew = self.crews.pop(cid, None)
+        if crew is not None:
+            _reap(list(crew.procs.values()), timeout)
+
+    def op_kill(self, cid):
+        crew = self.crews.pop(cid, None)
+        if crew is not None:
+            for proc in crew.procs.values():
+                _kill(proc)
+            _reap(list(crew.procs.values()), STOP_TIMEOUT)
+
+    def reap_retired(self):
+        keep = []
+        for crew in self.retired:
+            procs = list(crew.procs.values())
+            try:
+                done = not any(p.is_alive() for p in procs)  # is_alive() reaps those that exited
+            except Exception:
+                done = True
+            if done or _wire.clock() - crew.retired_at > STOP_TIMEOUT:
+                _reap(procs, 0.0)
+            else:
+                keep.append(crew)
+        self.retired = keep
+
+    def shutdown(self):
+        for cid in list(self.crews):
+            self.op_kill(cid)
+        for crew in self.retired:
+            for proc in crew.procs.values():
+                _kill(proc)
+            _reap(list(crew.procs.values()), STOP_TIMEOUT)
+
+
+def main(fd):
+    import socket
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the harness's to handle
+    sock = socket.socket(fileno=fd)
+    host = Host()
+    try:
+        while True:
+            if host.retired:
+                host.reap_retired()
+            if not _wire.readable([sock], _wire.clock() + (0.2 if host.retired else 3600.0)):
+                continue
+            try:
+                request = _wire.recv(sock)
+            except (EOFError, OSError):
+                break
+            try:
+                reply = ("ok", getattr(host, "op_" + request[0])(*request[1:]))
+            except BaseException:
+                reply = ("error", traceback.format_exc())
+            try:
+                _wire.send(sock, reply)
+            except OSError:
+                break
+    finally:
+        host.shutdown()

@@ -1,0 +1,122 @@
+"""What a scenario's shared objects are: how to build one (:class:`Make`), the kit's own instruments
+(:class:`Cells`), and the documented resets that let an object serve another example (:data:`RESET`).
+
+Light on purpose: the host process (``ipc_spec._host``) imports this module to build objects, and
+nothing here imports ``multiprocessing`` or pytest.
+"""
+
+
+def _idle_barrier(barrier, *args, **kwargs) -> bool:
+    """A Barrier is back in its initial state once its last generation is over: "the barrier can be
+    reused any number of times"; one that is broken, or has a waiter, is not reused."""
+    return not barrier.broken and barrier.n_waiting == 0
+
+
+def _cleared_event(event) -> bool:
+    """``clear()`` resets an Event's flag to false, its only state."""
+    event.clear()
+    return not event.is_set()
+
+
+def _unheld(lock) -> bool:
+    """A Lock or RLock is in its initial state when nobody holds it: a non-blocking ``acquire()``
+    succeeds (and is undone). One a process kept, or died holding, is not reused."""
+    if lock.acquire(False) is not True:
+        return False
+    lock.release()
+    return True
+
+
+def _at_value(semaphore, value=1) -> bool:
+    """A Semaphore or BoundedSemaphore is in its initial state when its counter is back at the
+    ``value`` it was made with: exactly ``value`` non-blocking ``acquire()`` calls succeed (all are
+    undone). ``get_value()`` would say it in one call, but is missing on macOS."""
+    taken = 0
+    try:
+        while taken <= value and semaphore.acquire(False) is True:
+            taken += 1
+    finally:
+        for _ in range(taken):
+            semaphore.release()
+    return taken == value
+
+
+#: Kinds (context attribute names) whose objects are recycled after a passing example: each maps to
+#: a function ``reset(obj, *args, **kwargs)`` (the object and the arguments it was made with) that
+#: brings the object back to its initial state by documented operations and returns whether it is.
+#: A callable factory opts in with a ``reset`` attribute of the same form. Resets run in the host
+#: process, where the objects were built.
+RESET = {"Barrier": _idle_barrier, "Event": _cleared_event, "Lock": _unheld, "RLock": _unheld,
+         "Semaphore": _at_value, "BoundedSemaphore": _at_value}
+#: Recycled kinds whose objects a passing example nearly always leaves reusable, and so start with
+#: small banks (as do callable factories with a ``reset``). Many properties end with a lock held or
+#: a semaphore off its initial value: those kinds keep ordinary banks, which recycling then spares.
+COME_BACK = {"Barrier", "Event"}
+
+
+class Make(object):
+    """How to build one shared object: ``Make("Barrier", 3, action=f)`` is ``ctx.Barrier(3, action=f)``.
+
+    ``factory`` is the name of a context attribute, or a callable ``factory(ctx, *args, **kwargs)``
+    (a module-level function, so that it pickles by name). A callable may return a dict: its entries
+    are then reachable as ``name.key`` (``""`` is ``name`` itself), e.g. a Condition and its lock.
+
+    ``clause`` names the promise an example breaks when the implementation cannot build the object
+    (``<clause>.construct``) or hand it to a process at its start (``<clause>.inherit``); by default
+    the factory's name in lower case (``barrier.construct``), or a callable's ``clause`` attribute.
+    """
+
+    __slots__ = ("factory", "args", "kwargs", "key", "reset", "clause")
+
+    def __init__(self, factory, *args, **kwargs):
+        self.factory = factory
+        self.args = args
+        self.kwargs = kwargs
+        self.key = (factory, args, tuple(sorted(kwargs.items())))
+        #: ``reset(obj, *args, **kwargs) -> bool``, or None if objects of this kind serve one example
+        #: only.
+        self.reset = RESET.get(factory) if isinstance(factory, str) else getattr(factory, "reset", None)
+        self.clause = (factory.lower() if isinstance(factory, str)
+                       else getattr(factory, "clause", factory.__name__.lower()))
+
+    def __getstate__(self):
+        return (self.factory, self.args, self.kwargs)
+
+    def __setstate__(self, state):
+        factory, args, kwargs = state
+        self.__init__(factory, *args, **kwargs)
+
+    def build(self, ctx):
+        if callable(self.factory):
+            return self.factory(ctx, *self.args, **self.kwargs)
+        return getattr(ctx, self.factory)(*self.args, **self.kwargs)
+
+    @property
+    def recycled(self) -> bool:
+        """Whether objects of this kind nearly always come back (small first banks)."""
+        return self.reset is not None and (callable(self.factory) or self.factory in COME_BACK)
+
+    def __repr__(self):
+        name = getattr(self.factory, "__name__", self.factory)
+        parts = [repr(a) for a in self.args]
+        parts += ["%s=%s" % (k, getattr(v, "__name__", repr(v))) for k, v in sorted(self.kwargs.items())]
+        return "%s(%s)" % (name, ", ".join(parts))
+
+
+class Cells(object):
+    """An instrument of the kit's own: ``count`` shared integers, zero at the start of every
+    example, that a property uses to observe (counters, gates, flags) without trusting any primitive
+    of the implementation under test. They live in the kit's shared memory (a file mapped by the
+    harness and every worker), never in a ``Value`` or ``RawArray`` of the implementation.
+
+    In a worker the name stands for an object with ``.value`` (the first cell), indexing, slicing
+    and ``len()``; see ``ipc_spec._wire.CellView``.
+    """
+
+    __slots__ = ("count",)
+
+    def __init__(self, count: int = 1):
+        self.count = count
+
+    def __repr__(self):
+        return "Cells(%d)" % self.count
