@@ -183,9 +183,12 @@ def serve(index, crew, address, board_path, bank, owner=None):
                                 name="ipc-spec-watchdog")
     watchdog.daemon = True
     watchdog.start()
-    board = _wire.Board(board_path)
-    conn = _wire.connect(address)
-    _wire.send(conn, ("hello", crew, index, os.getpid()))
+    try:
+        board = _wire.Board(board_path)
+        conn = _wire.connect(address)
+        _wire.send(conn, ("hello", crew, index, os.getpid()))
+    except OSError:  # the crew was given up before this worker started: nobody waits for it
+        return
     while True:
         try:
             message = _wire.recv(conn)

@@ -122,7 +122,9 @@ def _kill(proc):
 
 
 def _reap(procs, timeout):
-    """Join each process for up to ``timeout`` s in all, SIGKILL what is left, join it."""
+    """Join each process for up to ``timeout`` s in all, SIGKILL what is left, join it; returns
+    their exit codes."""
+    codes = []
     deadline = _wire.clock() + timeout
     for proc in procs:
         try:
@@ -140,11 +142,13 @@ def _reap(procs, timeout):
                 proc.join(STOP_TIMEOUT)
             except Exception:
                 pass
+        codes.append(proc.exitcode)
         if hasattr(proc, "close"):
             try:
                 proc.close()
             except Exception:
                 pass
+    return codes
 
 
 class Host(object):
@@ -190,10 +194,10 @@ class Host(object):
                 bad[k] = ("inherit", "%r could not be handed to a process at its start: %s: %s" % (
                     crew.kinds[k][0], type(exc).__name__, exc))
                 continue
-            _reap([proc], PROBE_TIMEOUT)
-            if proc.exitcode != 0:
+            (code,) = _reap([proc], PROBE_TIMEOUT)
+            if code != 0:
                 bad[k] = ("inherit", "a process given %r at its start ended with exit code %s "
-                                     "before running" % (crew.kinds[k][0], proc.exitcode))
+                                     "before running" % (crew.kinds[k][0], code))
         return bad
 
     # -- requests ----------------------------------------------------------------------------

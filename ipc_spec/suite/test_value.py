@@ -116,6 +116,9 @@ def value_set(ctx, ctor):
     return {t.label: _value(ctx, ctor, t.code, t.samples[0]) for t in VALUE_TYPES}
 
 
+value_set.clause = "value"  # what an implementation that cannot build or hand it over breaks
+
+
 @st.composite
 def value_plans(draw):
     ctor = draw(st.sampled_from(VALUE_CTORS))
@@ -192,6 +195,9 @@ def array_set(ctx, ctor, n):
         arrays[t.label + ".size"] = _array(ctx, ctor, t.code, n)
         arrays[t.label + ".seq"] = _array(ctx, ctor, t.code, t.sequence(n))
     return arrays
+
+
+array_set.clause = "array"  # what an implementation that cannot build or hand it over breaks
 
 
 def array_kind(ctor, n):
@@ -316,6 +322,9 @@ def counter(ctx, lock):
     return ctx.Value("i", 0, lock=ctx.RLock()) if lock == "RLock" else ctx.Value("i", 0)
 
 
+counter.clause = "value"  # what an implementation that cannot build or hand it over breaks
+
+
 #: Cells of the kit's own on which processes line up (``gate``) and hand over (``flags``): never
 #: the implementation's RawArray, which a property about Value must not trust.
 INSTRUMENTS = {"gate": Cells(MAX_COUNTERS), "flags": Cells(2), "flags_with": Cells(2)}
@@ -368,6 +377,9 @@ def shared_lock(ctx, kind):
     (part ``array``)."""
     lock = getattr(ctx, kind)()
     return {"": ctx.Value("i", 0, lock=lock), "array": ctx.Array("d", 2, lock=lock), "lock": lock}
+
+
+shared_lock.clause = "value"  # what an implementation that cannot build or hand it over breaks
 
 
 def lock_step(route, method, *args):
@@ -434,6 +446,9 @@ def lock_kinds(ctx):
         "value": ctx.Value("i"), "value_locked": ctx.Value("i", lock=True),
         "array": ctx.Array("i", 2), "array_locked": ctx.Array("i", 2, lock=True),
     }
+
+
+lock_kinds.clause = "value"  # what an implementation that cannot build or hand it over breaks
 
 
 @st.composite

@@ -1,0 +1,78 @@
+"""Implementations whose plumbing is broken: the parts an older harness used for itself.
+
+Each breaks a primitive everywhere in the implementation, not only in the objects the suite asks
+for: every ``Pipe()`` (with or without ``duplex``), every ``RawValue``, every ``RawArray``. The
+harness must go on working (its replies, status, clock and instruments are the operating system's,
+see ``ipc_spec._wire``): only the properties about the broken primitive may fail, and none may hang
+past its deadline (``tests/test_selftest_plumbing.py``).
+"""
+
+import pickle
+import time
+from multiprocessing.sharedctypes import typecode_to_type
+
+from . import Broken
+from .connection import PollTrueOnNothing, _real_wait, _registered  # noqa: F401
+from multiprocessing.connection import Connection
+
+
+def _every_pipe(cls):
+    def Pipe(real, *args, **kwargs):
+        ends = real.Pipe(*args, **kwargs)
+        for end in ends:
+            end.__class__ = cls
+        return ends
+
+    return Pipe
+
+
+@_registered
+class RecvHangs(Connection):
+    """recv() and recv_bytes() never return."""
+
+    def recv(self):
+        while True:
+            time.sleep(1)
+
+    def recv_bytes(self, maxlength=None):
+        return self.recv()
+
+
+@_registered
+class LossyPickler(Connection):
+    """send() pickles with a pickler that turns every tuple into a list (what a broken
+    ``ForkingPickler`` does to every message)."""
+
+    def send(self, obj):
+        self.send_bytes(pickle.dumps(_lists(obj)))
+
+
+def _lists(value):
+    if isinstance(value, (tuple, list)):
+        return [_lists(v) for v in value]
+    return value
+
+
+def _private_value(ctx, typecode_or_type, *args):
+    """A ctypes object in the process's own memory: a child gets a copy."""
+    return typecode_to_type.get(typecode_or_type, typecode_or_type)(*args)
+
+
+def _private_array(ctx, typecode_or_type, size_or_initializer):
+    ctype = typecode_to_type.get(typecode_or_type, typecode_or_type)
+    if isinstance(size_or_initializer, int):
+        return (ctype * size_or_initializer)()
+    init = list(size_or_initializer)
+    return (ctype * len(init))(*init)
+
+
+#: Every Connection's poll() says there is something to read, always.
+poll_lies = Broken("plumbing.PollLies", Pipe=_every_pipe(PollTrueOnNothing))
+#: Every Connection's recv() blocks for ever.
+recv_hangs = Broken("plumbing.RecvHangs", Pipe=_every_pipe(RecvHangs))
+#: Every Connection's send() pickles tuples as lists.
+lossy_pickler = Broken("plumbing.LossyPickler", Pipe=_every_pipe(LossyPickler))
+#: Every RawValue is private to the process that holds it.
+private_raw_value = Broken("plumbing.PrivateRawValue", RawValue=_private_value)
+#: Every RawArray is private to the process that holds it.
+private_raw_array = Broken("plumbing.PrivateRawArray", RawArray=_private_array)
