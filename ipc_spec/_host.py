@@ -20,6 +20,7 @@ import sys
 import traceback
 
 from . import _child, _wire
+from .objects import Lacking
 
 #: Seconds a worker gets to leave once asked, or a probe to run, before it is killed.
 STOP_TIMEOUT = 5.0
@@ -225,7 +226,14 @@ class Host(object):
                 for k in inherit:
                     crew.objects[k] = []
         errors.update(inherit)
-        return [len(objs) for objs in crew.objects], errors, pids
+        parts = {}
+        for k, objs in enumerate(crew.objects):
+            if objs and type(objs[0]) is dict:
+                lacking = {name: (v.clause, v.text) for name, v in objs[0].items()
+                           if isinstance(v, Lacking)}
+                if lacking:
+                    parts[k] = lacking
+        return [len(objs) for objs in crew.objects], errors, parts, pids
 
     def op_probe(self, cid):
         crew = self.crews[cid]

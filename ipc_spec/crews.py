@@ -192,7 +192,7 @@ class Crew(object):
         self.ready = False
         self.dead = set()  # workers that died as planned (a "die" step), to be replaced
         try:
-            counts, errors, pids = host.call(
+            counts, errors, parts, pids = host.call(
                 "crew", self.cid, impl, method, size, kinds, [need.get(k, 0) for k in self.keys],
                 host.address, self.board.path, os.getpid())
         except BaseException:
@@ -204,6 +204,9 @@ class Crew(object):
         #: has no such factory), ``"construct"`` (building one raised), ``"inherit"`` (it could not
         #: be handed to a process at its start).
         self.errors = {self.keys[k]: error for k, error in errors.items()}
+        #: key -> {part: (clause, what happened)}: parts of compound objects the implementation
+        #: could not build (``objects.Lacking``).
+        self.parts = {self.keys[k]: lacking for k, lacking in parts.items()}
         self.pids = list(pids)
         self.used = {key: 0 for key in self.keys}  # objects handed out, from the start of the bank
         self.free = {key: [] for key in self.keys}  # recycled objects, handed out again first

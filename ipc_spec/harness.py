@@ -61,12 +61,17 @@ class Env(object):
     """
 
     def __init__(self, impl, method: str, name: Optional[str] = None, deadline: float = 30.0,
-                 skip=None, host=None):
+                 skip=None, host=None, reject=None):
         self.impl = impl if isinstance(impl, str) else _impl.spec_of(impl)
         self.method = method
         self.name = name or self.impl
         self.deadline = deadline
         self.skip = skip or _unsupported
+        #: Called to leave out an example that needs what the implementation lacks (Hypothesis's
+        #: ``reject``); the lack is recorded in :attr:`lacks` and reported by :meth:`check_lacks`.
+        #: Without it, such an example fails at once.
+        self.reject = reject
+        self.lacks: Dict[str, str] = {}
         self.host = host or _crews.host()
         self.crew: Optional[Crew] = None
         self.standby: Optional[Crew] = None  # the next crew, starting in the background
@@ -104,9 +109,47 @@ class Env(object):
             if how == "absent":
                 self.skip("implementation %s has no %s under start method %r"
                           % (self.name, text, self.method))
-            clause = "%s.%s" % (make.clause, how)
-            raise violation_type(clause)(clause, "%s (implementation %s, start method %r)"
-                                         % (text, self.name, self.method))
+            self._lack("%s.%s" % (make.clause, how), text)
+
+    def _lack(self, clause, text):
+        """The example needs what the implementation lacks: record it and leave the example out
+        (or fail it, without a ``reject``)."""
+        message = "%s (implementation %s, start method %r)" % (text, self.name, self.method)
+        self.lacks.setdefault(clause, message)
+        if self.reject is None:
+            raise violation_type(clause)(clause, message)
+        self.reject()
+
+    def check_lacks(self, error=None):
+        """After a test: raise the violation of the first feature its examples found lacking (the
+        others are named in its message), if any; ``error`` is what the test raised (replaced, if
+        it only says that every example was left out)."""
+        lacks, self.lacks = self.lacks, {}
+        if not lacks:
+            return
+        if error is not None and type(error).__name__ not in ("Unsatisfiable", "FailedHealthCheck"):
+            return
+        (clause, message), rest = next(iter(lacks.items())), list(lacks.items())[1:]
+        if rest:
+            message += "; also lacking: " + "; ".join("%s: %s" % item for item in rest)
+        message += ". Examples that need it were left out; the others ran."
+        raise violation_type(clause)(clause, message)
+
+    def _check_parts(self, objects: "Objects", programs):
+        """Leave out an example whose steps use a part the implementation could not build."""
+        crew = objects.crew
+        used = {step.obj for program in programs for step in program}
+        used |= {arg.name for program in programs for step in program
+                 for arg in list(step.args) + list(step.kwargs.values()) if type(arg).__name__ == "Ref"}
+        for name, where in objects.names.items():
+            if where[0] != "bank":
+                continue
+            lacking = crew.parts.get(crew.keys[where[1]])
+            if not lacking:
+                continue
+            for part, (clause, text) in lacking.items():
+                if name + "." + part in used:
+                    self._lack(clause, text)
 
     def _crew_for(self, objects: Dict[str, Any], procs: int) -> Crew:
         self._check_lacking(objects)
@@ -271,6 +314,8 @@ class Env(object):
         crew = objects.crew
         if crew is not self.crew or procs > crew.size:
             raise HarnessError("objects allocated for another crew, or for fewer processes")
+        if crew.parts:
+            self._check_parts(objects, programs)
         names = objects.names
         wire = [[tuple(step) for step in program] for program in programs]
         self.examples += 1
@@ -388,6 +433,11 @@ class Env(object):
         hyp.inner_test = example
         try:
             yield
+        except Exception as exc:
+            self.check_lacks(exc)
+            raise
+        else:
+            self.check_lacks()
         finally:
             hyp.inner_test = inner
             self.settle(False)

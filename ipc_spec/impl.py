@@ -56,6 +56,14 @@ class Impl(object):
                 return list(names)
         return list(KNOWN_METHODS)
 
+    def describe_methods(self):
+        """One line per start method name the implementation has: usable, or why not."""
+        lines = []
+        for method in self.candidates():
+            reason = self.available(method)
+            lines.append("%-16s %s" % (method, "offered" if reason is None else "not tested: " + reason))
+        return lines
+
     def methods(self):
         """Every start method this implementation offers on this platform, as its own."""
         names = self.candidates()
@@ -147,8 +155,7 @@ def parse_methods(text: str, impl: Impl):
     if text == "all":
         return impl.methods()
     names = [n.strip() for n in text.split(",") if n.strip()]
-    offered = getattr(impl.obj, "get_all_start_methods", None)
-    valid = sorted(set(KNOWN_METHODS) | set(offered() if offered else ()))
+    valid = sorted(set(KNOWN_METHODS) | set(impl.candidates()))
     bad = [n for n in names if n not in valid]
     if bad or not names:
         raise UsageError("--start-method=%s: unknown start method %s; valid: %s, a comma-separated "

@@ -103,6 +103,33 @@ class Make(object):
         return "%s(%s)" % (name, ", ".join(parts))
 
 
+class Lacking(object):
+    """A part of a compound object (a factory's dict) that the implementation could not build:
+    examples that use the part are left out, and the run reports ``clause`` as failed with
+    ``text`` (a partial implementation gets a verdict per feature). See :func:`part`."""
+
+    __slots__ = ("clause", "text")
+
+    def __init__(self, clause, text):
+        self.clause = clause
+        self.text = text
+
+    def __reduce__(self):
+        return (Lacking, (self.clause, self.text))
+
+    def __repr__(self):
+        return "<lacking %s: %s>" % (self.clause, self.text)
+
+
+def part(clause, description, build, *args, **kwargs):
+    """``build(*args, **kwargs)`` for one part of a compound object, or :class:`Lacking` naming
+    ``clause`` when it raises (``description`` says what was built: ``"Value('q')"``)."""
+    try:
+        return build(*args, **kwargs)
+    except Exception as exc:
+        return Lacking(clause, "%s raised %s: %s" % (description, type(exc).__name__, exc))
+
+
 class Cells(object):
     """An instrument of the kit's own: ``count`` shared integers, zero at the start of every
     example, that a property uses to observe (counters, gates, flags) without trusting any primitive

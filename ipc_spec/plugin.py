@@ -27,12 +27,12 @@ import platform
 import sys
 
 import pytest
-from hypothesis import HealthCheck, Phase, settings
+from hypothesis import HealthCheck, Phase, reject, settings
 from hypothesis.errors import Flaky, InvalidArgument
 
 from . import expectations
 from . import impl as _impl
-from .errors import UsageError
+from .errors import Failure, UsageError
 from . import crews as _crews
 from .harness import Env
 
@@ -69,8 +69,9 @@ def property_settings(**overrides):
 def pytest_addoption(parser):
     group = parser.getgroup("ipc_spec", "ipc-spec conformance kit")
     group.addoption("--start-method", dest="ipc_start_method", default=None, metavar="METHODS",
-                    help="start methods to test: fork, spawn, forkserver, a comma-separated list, or "
-                         "all (default: every method the platform offers)")
+                    help="start methods to test: fork, spawn, forkserver (or any the implementation "
+                         "offers, such as loky), a comma-separated list, all (default: every method "
+                         "the implementation offers here), or list (print them and exit)")
     group.addoption("--ipc-impl", dest="ipc_impl", default=None, metavar="MODULE[:ATTR]",
                     help="implementation under test: any importable module or object offering "
                          "get_context(method) (default: multiprocessing)")
@@ -157,7 +158,7 @@ class Kit(object):
         spec = self.impl.spec if impl is None else _impl.spec_of(impl)
         name = self.impl.spec if impl is None else getattr(impl, "__name__", spec)
         return Env(spec, method, name, deadline=self.deadline if deadline is None else deadline,
-                   skip=pytest.skip, host=_start_host(self.config))
+                   skip=pytest.skip, host=_start_host(self.config), reject=reject)
 
     def shared_env(self, module, method) -> Env:
         """The env of the implementation under test that the property tests of ``module`` share
@@ -221,6 +222,13 @@ def pytest_configure(config):
             raise pytest.UsageError("--hypothesis-profile=%s: no such profile; the kit's are dev "
                                     "(the default), ci and thorough" % profile) from None
     config.addinivalue_line("markers", "ipc_methods(*names): run this test only under these start methods")
+    if (_setting(config, "ipc_start_method") or "").strip() == "list":
+        try:
+            impl = _impl.load(_setting(config, "ipc_impl"))
+        except UsageError as exc:
+            raise pytest.UsageError(str(exc)) from None
+        pytest.exit("start methods of %s (%s):\n%s" % (impl.spec, impl.version,
+                                                       "\n".join(impl.describe_methods())), returncode=0)
     try:
         config._ipc_kit = Kit(config)
     except UsageError as exc:
@@ -336,6 +344,21 @@ def ipc_env(request, start_method, bounded_shrinking):
     env = _kit(request.config).shared_env(request.module.__name__, start_method)
     with env.examples_of(request.function, known=_known(request)):
         yield env
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_pyfunc_call(pyfuncitem):
+    """A property whose examples found the implementation lacking a feature (an object it cannot
+    build or hand to a process) fails with that feature's clause, once the examples that did not
+    need it have run (see ``Env.check_lacks``)."""
+    outcome = yield
+    env = pyfuncitem.funcargs.get("ipc_env")
+    if isinstance(env, Env):
+        error = outcome.excinfo[1] if outcome.excinfo else None
+        try:
+            env.check_lacks(error)
+        except Failure as exc:
+            outcome.force_exception(exc)
 
 
 @pytest.hookimpl(hookwrapper=True)
