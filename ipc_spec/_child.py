@@ -100,6 +100,26 @@ def portable(value):
     return Opaque(type(value).__name__, text)
 
 
+_OPERATIONS = {}
+
+
+def operation(name):
+    """The worker-side operation ``name``: ``family:function`` is ``function`` of the module
+    ``ipc_spec.ops.<family>``, imported on first use (so a worker pays only for the families its
+    examples use); a bare name is one of this module's ``op_`` functions."""
+    found = _OPERATIONS.get(name)
+    if found is None:
+        family, _, function = name.rpartition(":")
+        if family:
+            import importlib
+
+            found = getattr(importlib.import_module("ipc_spec.ops." + family), function)
+        else:
+            found = globals()["op_" + name]
+        _OPERATIONS[name] = found
+    return found
+
+
 def run_step(objects, step):
     """Run one step; returns ``(start, end, result, error)``, ``error`` being ``(type, message)``."""
     name, call, args, kwargs, pause = step
@@ -115,7 +135,7 @@ def run_step(objects, step):
         if call == "pause":
             result = None
         elif call.startswith("@"):
-            result = globals()["op_" + call[1:]](obj, *args, **kwargs)
+            result = operation(call[1:])(obj, *args, **kwargs)
         elif call.startswith("."):
             if call.endswith("="):
                 setattr(obj, call[1:-1], args[0])

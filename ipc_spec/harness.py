@@ -88,6 +88,8 @@ class Env(object):
         self.recycled = 0
         #: Recyclable objects handed out since the last :meth:`settle`: ``(crew, make, slot)``.
         self.lent: List[Any] = []
+        #: The current example as it ran: its objects, then the programs of each phase.
+        self.ran: List[Any] = [{}, []]
 
     # -- crews -----------------------------------------------------------------------------------
 
@@ -282,7 +284,22 @@ class Env(object):
         if cells > _wire.MAX_CELLS:
             raise HarnessError("an example may use %d cells, not %d" % (_wire.MAX_CELLS, cells))
         crew.board.clear_cells(cells)
+        self.ran = [dict(objects), []]
         return Objects(crew, names)
+
+    def transcript(self) -> str:
+        """The current (for a failure: the last, minimal) example as a program a person can read:
+        its objects, then what each process ran in each phase."""
+        objects, phases = self.ran
+        if not phases:
+            return ""
+        lines = ["  %s = %r" % item for item in objects.items()]
+        for number, programs in enumerate(phases, 1):
+            lines.append("  phase %d%s:" % (number, " (new processes)" if programs[0] else ""))
+            for i, program in enumerate(programs[1]):
+                if program:
+                    lines.append("    process %d: %s" % (i, "; ".join(s.describe() for s in program)))
+        return "\n".join(lines)
 
     def settle(self, passed: bool):
         """The example that used the objects handed out since the last call is over: if it
@@ -308,15 +325,19 @@ class Env(object):
         """
         if fresh:
             return self._run_fresh(objects, programs, deadline)
-        procs = len(programs)
         if not isinstance(objects, Objects):
-            objects = self.allocate(objects, procs)
+            objects = self.allocate(objects, len(programs))
+        return self._run(objects, programs, deadline, False)
+
+    def _run(self, objects: Objects, programs, deadline, fresh) -> History:
+        procs = len(programs)
         crew = objects.crew
         if crew is not self.crew or procs > crew.size:
             raise HarnessError("objects allocated for another crew, or for fewer processes")
         if crew.parts:
             self._check_parts(objects, programs)
         names = objects.names
+        self.ran[1].append((fresh, [list(p) for p in programs]))
         wire = [[tuple(step) for step in program] for program in programs]
         self.examples += 1
         asked = self.deadline if deadline is None else deadline
@@ -394,7 +415,8 @@ class Env(object):
                 else:
                     names[name] = crew.take(make)
             crew.board.clear_cells(cells)
-            history = self.run(Objects(crew, names), programs, deadline)
+            self.ran = [dict(objects), []]
+            history = self._run(Objects(crew, names), programs, deadline, True)
             self.crew = None
             crew.stop()
             return history

@@ -130,18 +130,17 @@ def load(spec: str) -> Impl:
     try:
         obj = importlib.import_module(module_name)
     except Exception as exc:
-        raise UsageError("--ipc-impl=%s: cannot import %r (%s: %s)"
-                         % (spec, module_name, type(exc).__name__, exc)) from None
+        raise UsageError("cannot import %r (%s: %s)" % (module_name, type(exc).__name__, exc)) from None
     for part in filter(None, attr.split(".")):
         try:
             obj = getattr(obj, part)
         except AttributeError:
-            raise UsageError("--ipc-impl=%s: %r has no attribute %r" % (spec, module_name, part)) from None
+            raise UsageError("%r has no attribute %r" % (module_name, part)) from None
     if not isinstance(obj, types.ModuleType) and _is_context(obj):
         return Impl(spec, SingleContext(obj))
     if not callable(getattr(obj, "get_context", None)):
-        raise UsageError("--ipc-impl=%s: %r offers no get_context(method); an implementation must "
-                         "offer it as multiprocessing does" % (spec, spec))
+        raise UsageError("%r offers no get_context(method); an implementation must offer it as "
+                         "multiprocessing does (or name one context: module:attribute)" % (spec,))
     return Impl(spec, obj)
 
 
@@ -158,7 +157,6 @@ def parse_methods(text: str, impl: Impl):
     valid = sorted(set(KNOWN_METHODS) | set(impl.candidates()))
     bad = [n for n in names if n not in valid]
     if bad or not names:
-        raise UsageError("--start-method=%s: unknown start method %s; valid: %s, a comma-separated "
-                         "list of them, or all" % (text, ", ".join(map(repr, bad)) or "''",
-                                                   ", ".join(valid)))
+        raise UsageError("unknown start method %s; valid: %s, a comma-separated list of them, or all"
+                         % (", ".join(map(repr, bad)) or "''", ", ".join(valid)))
     return list(dict.fromkeys(names))

@@ -66,7 +66,7 @@ class Make(object):
     the factory's name in lower case (``barrier.construct``), or a callable's ``clause`` attribute.
     """
 
-    __slots__ = ("factory", "args", "kwargs", "key", "reset", "clause")
+    __slots__ = ("factory", "args", "kwargs", "key", "reset", "often", "clause")
 
     def __init__(self, factory, *args, **kwargs):
         self.factory = factory
@@ -74,17 +74,28 @@ class Make(object):
         self.kwargs = kwargs
         self.key = (factory, args, tuple(sorted(kwargs.items())))
         #: ``reset(obj, *args, **kwargs) -> bool``, or None if objects of this kind serve one example
-        #: only.
+        #: only (see :meth:`recycled_by`).
         self.reset = RESET.get(factory) if isinstance(factory, str) else getattr(factory, "reset", None)
+        self.often = callable(factory) or factory in COME_BACK
         self.clause = (factory.lower() if isinstance(factory, str)
                        else getattr(factory, "clause", factory.__name__.lower()))
 
+    def recycled_by(self, reset, often=False) -> "Make":
+        """Objects of this kind serve another example once an example that used them passed and
+        ``reset(obj, *args, **kwargs)`` (a module-level function: the host imports it) brought
+        them back to their initial state by documented operations, returning True. ``often``: a
+        passing example nearly always leaves them reusable, so first banks are small."""
+        self.reset = reset
+        self.often = often
+        return self
+
     def __getstate__(self):
-        return (self.factory, self.args, self.kwargs)
+        return (self.factory, self.args, self.kwargs, self.reset, self.often)
 
     def __setstate__(self, state):
-        factory, args, kwargs = state
+        factory, args, kwargs, reset, often = state
         self.__init__(factory, *args, **kwargs)
+        self.reset, self.often = reset, often
 
     def build(self, ctx):
         if callable(self.factory):
@@ -94,7 +105,7 @@ class Make(object):
     @property
     def recycled(self) -> bool:
         """Whether objects of this kind nearly always come back (small first banks)."""
-        return self.reset is not None and (callable(self.factory) or self.factory in COME_BACK)
+        return self.reset is not None and self.often
 
     def __repr__(self):
         name = getattr(self.factory, "__name__", self.factory)

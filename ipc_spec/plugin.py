@@ -1,101 +1,43 @@
-"""The pytest plugin: options, the ``ipc_env`` fixture, Hypothesis profiles, and the verdicts.
+"""The pytest plugin: options, the ``ipc_env`` fixture, and the verdicts.
 
 Registered through the ``pytest11`` entry point as ``ipc_spec`` (``-p no:ipc_spec`` disables it).
-
-Options, each also an ini key and an environment variable; precedence is ini < environment <
-command line:
-
-=====================  ==========================  =====================  ==========================
-option                 ini key                     environment            meaning
-=====================  ==========================  =====================  ==========================
-``--start-method``     ``ipc_start_method``        ``IPC_SPEC_START_METHOD`` fork, spawn, forkserver, a
-                                                                          comma-separated list, or all
-``--ipc-impl``         ``ipc_impl``                ``IPC_SPEC_IMPL``      module or module:attribute
-``--ipc-deadline``     ``ipc_deadline``            ``IPC_SPEC_DEADLINE``  seconds an example may take
-``--ipc-report``       (none)                      (none)                 write the verdicts as JSON
-=====================  ==========================  =====================  ==========================
+Settings and their sources: :mod:`ipc_spec.options`; Hypothesis profiles: :mod:`ipc_spec.profiles`;
+the verdict table and the report: :mod:`ipc_spec.verdicts`.
 
 A property test is any test that takes the ``ipc_env`` fixture; it runs once per start method, with
-ids such as ``[spawn]``. Its property name is ``<module>.<test>`` without the ``test_`` prefixes
-(``barrier.indices``).
+ids such as ``[spawn]``. It names the clauses it checks with ``authoring.checks``; a test that names
+none is reported under ``<module>.<test>`` without the ``test_`` prefixes.
 """
 
 import contextlib
-import json
 import os
 import platform
-import sys
 
 import pytest
-from hypothesis import HealthCheck, Phase, reject, settings
+from hypothesis import reject, settings
 from hypothesis.errors import Flaky, InvalidArgument
 
-from . import expectations
+from . import crews as _crews
+from . import expectations, options, profiles, verdicts
 from . import impl as _impl
 from .errors import Failure, UsageError
-from . import crews as _crews
 from .harness import Env
+from .specs import CLAUSES
 
-#: Settings every multi-process property uses, whatever the profile.
-PROPERTY_SETTINGS = dict(
-    deadline=None,  # an example's time is the harness's to bound, not Hypothesis's
-    # Every phase but "explain", which re-runs a failing example many times to annotate it: each
-    # run here costs processes, and the history already says what each process did.
-    phases=tuple(phase for phase in Phase if phase.name != "explain"),
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-    report_multiple_bugs=False,
-    print_blob=True,
-)
-
-settings.register_profile("dev", max_examples=20, **PROPERTY_SETTINGS)
-settings.register_profile("ci", max_examples=40, derandomize=True, database=None, **PROPERTY_SETTINGS)
-settings.register_profile("thorough", max_examples=400, **PROPERTY_SETTINGS)
-
-#: Seconds Hypothesis may spend shrinking one failure of a property test; a known divergence, whose
-#: failure is expected and whose minimal example is on record, is not shrunk.
-SHRINK_SECONDS = 45
-KNOWN_SHRINK_SECONDS = 0
-
-DEFAULTS = {"ipc_start_method": "all", "ipc_impl": "multiprocessing", "ipc_deadline": "30"}
-ENVIRON = {"ipc_start_method": "IPC_SPEC_START_METHOD", "ipc_impl": "IPC_SPEC_IMPL",
-           "ipc_deadline": "IPC_SPEC_DEADLINE"}
-
-
-def property_settings(**overrides):
-    """``@property_settings()``: the current profile plus what multi-process properties need."""
-    return settings(**dict(PROPERTY_SETTINGS, **overrides))
+property_settings = profiles.property_settings  # the name property modules used to import from here
 
 
 def pytest_addoption(parser):
     group = parser.getgroup("ipc_spec", "ipc-spec conformance kit")
-    group.addoption("--start-method", dest="ipc_start_method", default=None, metavar="METHODS",
-                    help="start methods to test: fork, spawn, forkserver (or any the implementation "
-                         "offers, such as loky), a comma-separated list, all (default: every method "
-                         "the implementation offers here), or list (print them and exit)")
-    group.addoption("--ipc-impl", dest="ipc_impl", default=None, metavar="MODULE[:ATTR]",
-                    help="implementation under test: any importable module or object offering "
-                         "get_context(method) (default: multiprocessing)")
-    group.addoption("--ipc-deadline", dest="ipc_deadline", default=None, metavar="SECONDS",
-                    help="seconds one example may take before it is reported as a deadlock "
-                         "(default: 30)")
+    options.add_options(group, parser)
     group.addoption("--ipc-report", dest="ipc_report", default=None, metavar="PATH",
-                    help="write the conformance verdicts (property x start method) as JSON")
+                    help="write the conformance verdicts (clause x start method), the failures and "
+                         "their minimal programs as JSON")
     group.addoption("--ipc-expectations", dest="ipc_expectations", default=None, metavar="PATH",
                     help="known divergences to report as expected failures (default: the kit's "
                          "own list, ipc_spec/known_divergences.ini)")
     group.addoption("--ipc-strict", dest="ipc_strict", action="store_true", default=False,
                     help="ignore known divergences: every violation fails")
-    for key, default in DEFAULTS.items():
-        parser.addini(key, "default for --%s" % key.replace("ipc_", "").replace("_", "-"),
-                      default=default)
-
-
-def _setting(config, key):
-    """ini < environment < command line."""
-    value = config.getoption(key)
-    if value is None:
-        value = os.environ.get(ENVIRON[key]) or config.getini(key) or DEFAULTS[key]
-    return value
 
 
 def _outer_timeout(config):
@@ -115,13 +57,8 @@ def _start_host(config):
     resource tracker, the fork server, the workers), whose warnings (a leaked semaphore) would be
     lost."""
     capman = config.pluginmanager.getplugin("capturemanager")
-    with (capman.global_and_fixture_disabled() if capman else _nothing()):
+    with (capman.global_and_fixture_disabled() if capman else contextlib.nullcontext()):
         return _crews.host().start()
-
-
-@contextlib.contextmanager
-def _nothing():
-    yield
 
 
 class Kit(object):
@@ -129,17 +66,13 @@ class Kit(object):
 
     def __init__(self, config):
         self.config = config
-        self.impl = _impl.load(_setting(config, "ipc_impl"))
-        self.methods = _impl.parse_methods(_setting(config, "ipc_start_method"), self.impl)
-        text = _setting(config, "ipc_deadline")
-        try:
-            self.deadline = float(text)
-            if not self.deadline > 0:
-                raise ValueError
-        except ValueError:
-            raise UsageError("--ipc-deadline=%s: expected a number of seconds above 0" % text) from None
+        self.impl = options.get(config, "ipc_impl", _impl.load).value
+        self.methods = options.get(config, "ipc_start_method",
+                                   lambda text: _impl.parse_methods(text, self.impl)).value
+        deadline = options.get(config, "ipc_deadline", options.deadline)
+        self.deadline = deadline.value
         outer = _outer_timeout(config)
-        if outer and self.deadline >= outer / 2 and text == DEFAULTS["ipc_deadline"]:
+        if outer and self.deadline >= outer / 2 and not deadline.explicit:
             # Hypothesis replays an example that pytest-timeout interrupted, so the harness's
             # default deadline must fire well before the outer net for a hang to be diagnosed
             # (a deadline the user set is theirs).
@@ -148,8 +81,8 @@ class Kit(object):
         self.strict = config.getoption("ipc_strict")
         self.known = [] if self.strict else expectations.load(
             config.getoption("ipc_expectations") or expectations.DEFAULT_PATH)
-        self.shrink_seconds = SHRINK_SECONDS
-        self.verdicts = {}  # (property, method) -> outcome
+        self.shrink_seconds = profiles.SHRINK_SECONDS
+        self.verdicts = verdicts.Verdicts()
         #: method -> (module, env): the env the property tests of one module share, per start method.
         self.envs = {}
 
@@ -179,8 +112,9 @@ class Kit(object):
         _crews.close_host()
 
     def _from_nodeid(self, report):
-        """The property of a report that lost its user properties (an xdist worker that crashed
-        reports only the node id): ``path/test_barrier.py::test_abort[spawn]``."""
+        """The properties of a report that lost its user properties (an xdist worker that crashed
+        reports only the node id, ``path/test_barrier.py::test_abort[spawn]``): the test's own
+        name stands for its clauses."""
         if not report.failed or "::" not in report.nodeid or not report.nodeid.endswith("]"):
             return {}
         path, _, name = report.nodeid.partition("::")
@@ -188,20 +122,14 @@ class Kit(object):
         module = os.path.basename(path).rsplit(".", 1)[0]
         if method not in self.methods or not module.startswith("test_"):
             return {}
-        strip = lambda s: s[5:] if s.startswith("test_") else s
-        return {"ipc_property": "%s.%s" % (strip(module), strip(name)), "ipc_start_method": method}
-
-    def record(self, prop, method, outcome):
-        key = (prop, method)
-        # A test that failed in any phase stays failed.
-        if self.verdicts.get(key) in ("fail", "error"):
-            return
-        self.verdicts[key] = outcome
+        row = "%s.%s" % (_strip(module), _strip(name.split("::")[-1]))
+        return {"ipc_test": report.nodeid, "ipc_rows": [row], "ipc_start_method": method,
+                "ipc_failed": [[row, "the pytest process running it crashed"]]}
 
     def pytest_runtest_logreport(self, report):
         """Collects the verdicts (on the xdist controller too: worker reports reach it here)."""
         props = dict(report.user_properties) or self._from_nodeid(report)
-        if "ipc_property" not in props:
+        if "ipc_rows" not in props:
             return
         if report.when == "call" or report.outcome != "passed":
             outcome = {"passed": "pass", "skipped": "skip", "failed": "fail"}[report.outcome]
@@ -209,7 +137,11 @@ class Kit(object):
                 outcome = "error"
             if hasattr(report, "wasxfail"):
                 outcome = "xfail" if report.outcome == "skipped" else "xpass"
-            self.record(props["ipc_property"], props["ipc_start_method"], outcome)
+            self.verdicts.add(props, outcome)
+
+
+def _strip(name):
+    return name[5:] if name.startswith("test_") else name
 
 
 @pytest.hookimpl(tryfirst=True)  # before Hypothesis's plugin loads the profile
@@ -222,14 +154,12 @@ def pytest_configure(config):
             raise pytest.UsageError("--hypothesis-profile=%s: no such profile; the kit's are dev "
                                     "(the default), ci and thorough" % profile) from None
     config.addinivalue_line("markers", "ipc_methods(*names): run this test only under these start methods")
-    if (_setting(config, "ipc_start_method") or "").strip() == "list":
-        try:
-            impl = _impl.load(_setting(config, "ipc_impl"))
-        except UsageError as exc:
-            raise pytest.UsageError(str(exc)) from None
-        pytest.exit("start methods of %s (%s):\n%s" % (impl.spec, impl.version,
-                                                       "\n".join(impl.describe_methods())), returncode=0)
     try:
+        if options.get(config, "ipc_start_method").value.strip() == "list":
+            impl = options.get(config, "ipc_impl", _impl.load).value
+            pytest.exit("start methods of %s (%s):\n%s" % (impl.spec, impl.version,
+                                                           "\n".join(impl.describe_methods())),
+                        returncode=0)
         config._ipc_kit = Kit(config)
     except UsageError as exc:
         raise pytest.UsageError(str(exc)) from None
@@ -258,11 +188,25 @@ def pytest_generate_tests(metafunc):
         metafunc.parametrize("start_method", methods, ids=methods, indirect=True)
 
 
-def property_name(item) -> str:
+def flavour_prefix(item) -> str:
+    """``""`` for the native flavour (or none), else ``"<flavour name>:"``."""
+    flavour = getattr(getattr(item, "cls", None), "flavour", None)
+    name = getattr(flavour, "name", "native")
+    return "" if name == "native" else name + ":"
+
+
+def rows_of(item):
+    """The verdict rows of a property test: its declared clauses (flavour-prefixed), else its
+    ``<module>.<test>`` name."""
+    clauses = getattr(item.obj, "ipc_clauses", None)
+    if clauses:
+        undeclared = [c for c in clauses if c not in CLAUSES]
+        if undeclared:
+            raise pytest.UsageError("%s checks undeclared clauses %s (ipc_spec.specs.declare)"
+                                    % (item.nodeid, ", ".join(undeclared)))
+        return [flavour_prefix(item) + c for c in clauses]
     module = item.module.__name__.rsplit(".", 1)[-1]
-    name = getattr(item, "originalname", None) or item.name
-    strip = lambda s: s[5:] if s.startswith("test_") else s
-    return "%s.%s" % (strip(module), strip(name))
+    return ["%s.%s" % (_strip(module), _strip(getattr(item, "originalname", None) or item.name))]
 
 
 def pytest_collection_modifyitems(config, items):
@@ -270,15 +214,19 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if "ipc_env" in getattr(item, "fixturenames", ()):
             method = item.callspec.params.get("start_method") if hasattr(item, "callspec") else None
-            prop = property_name(item)
-            item.user_properties.append(("ipc_property", prop))
+            rows = rows_of(item)
+            item.user_properties.append(("ipc_test", _replay_target(item)))
+            item.user_properties.append(("ipc_rows", rows))
             item.user_properties.append(("ipc_start_method", method))
-            known = expectations.find(kit.known, prop, kit.impl.spec, method,
-                                       impl_version=kit.impl.version)
-            if known is not None:
-                # A known bug may show only on some schedules: Hypothesis then calls it Flaky.
-                item.add_marker(pytest.mark.xfail(reason=known.describe(), strict=False,
-                                                  raises=(AssertionError, Flaky)))
+            item.user_properties.append(("ipc_flavour_prefix", flavour_prefix(item)))
+            for row in rows:
+                known = expectations.find(kit.known, row, kit.impl.spec, method,
+                                          impl_version=kit.impl.version)
+                if known is not None:
+                    # A known bug may show only on some schedules: Hypothesis then calls it Flaky.
+                    item.add_marker(pytest.mark.xfail(reason=known.describe(), strict=False,
+                                                      raises=(AssertionError, Flaky)))
+                    break
 
 
 @pytest.fixture
@@ -292,17 +240,6 @@ def start_method(request):
     return method
 
 
-def _limit_shrinking(monkeypatch, seconds):
-    """Bound Hypothesis's shrinking phase (300 s by default, a documented monkeypatch point):
-    every shrinking step of a deadlocking example costs a deadline."""
-    try:
-        from hypothesis.internal.conjecture import engine
-    except ImportError:  # pragma: no cover - a Hypothesis without it shrinks as it likes
-        return
-    if hasattr(engine, "MAX_SHRINKING_SECONDS"):
-        monkeypatch.setattr(engine, "MAX_SHRINKING_SECONDS", seconds)
-
-
 def _known(request) -> bool:
     """Whether this test is expected to fail (a known divergence: ``pytest_collection_modifyitems``
     marks it xfail)."""
@@ -313,8 +250,8 @@ def _known(request) -> bool:
 def bounded_shrinking(request, monkeypatch):
     """Hypothesis shrinks this test's failure for at most ``SHRINK_SECONDS`` (a known divergence:
     ``KNOWN_SHRINK_SECONDS``)."""
-    seconds = KNOWN_SHRINK_SECONDS if _known(request) else _kit(request.config).shrink_seconds
-    _limit_shrinking(monkeypatch, seconds)
+    seconds = profiles.KNOWN_SHRINK_SECONDS if _known(request) else _kit(request.config).shrink_seconds
+    profiles.limit_shrinking(monkeypatch, seconds)
 
 
 @pytest.fixture
@@ -339,8 +276,7 @@ def make_env(request, start_method, bounded_shrinking):
 def ipc_env(request, start_method, bounded_shrinking):
     """The implementation under test in this test's start method. Its workers, and the objects no
     example has used yet, serve every example of every property test in the module (in order, in
-    this process); the objects of a passing example are recycled where their kind allows
-    (``harness.RESET``)."""
+    this process); the objects of a passing example are recycled where their kind allows."""
     env = _kit(request.config).shared_env(request.module.__name__, start_method)
     with env.examples_of(request.function, known=_known(request)):
         yield env
@@ -361,52 +297,45 @@ def pytest_pyfunc_call(pyfuncitem):
             outcome.force_exception(exc)
 
 
+def _replay_target(item) -> str:
+    """What to give pytest to run this test again: ``--pyargs module::test[method]`` for a test of
+    an installed package, else its node id."""
+    module = item.module.__name__
+    if module.startswith("ipc_spec."):
+        return "--pyargs '%s::%s'" % (module, item.name)
+    return "'%s'" % item.nodeid
+
+
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item, call):
     outcome = yield
     report = outcome.get_result()
     props = dict(item.user_properties)
-    if report.failed and "ipc_property" in props:
+    if "ipc_rows" not in props or call.when != "call":
+        return
+    env = item.funcargs.get("ipc_env") if hasattr(item, "funcargs") else None
+    program = env.transcript() if isinstance(env, Env) else ""
+    if program:
+        report.user_properties.append(("ipc_program", program))
+    if report.failed or hasattr(report, "wasxfail"):
+        error = call.excinfo.value if call.excinfo else None
+        clauses = getattr(item.obj, "ipc_clauses", ()) or [props["ipc_rows"][0]]
+        report.user_properties.append(("ipc_failed", verdicts.failed_clauses(error, clauses)))
+    if report.failed:
         kit = _kit(item.config)
-        report.sections.append(("ipc-spec", "property %s failed under start method %r with %s (%s).\n"
-                                "Replay: python -m pytest '%s' --start-method=%s --ipc-impl=%s; the "
-                                "seed and the example are above." % (
-                                    props["ipc_property"], props["ipc_start_method"], kit.impl.spec,
-                                    kit.impl.version, item.nodeid, props["ipc_start_method"],
-                                    kit.impl.spec)))
-
-
-def verdict_table(kit: Kit) -> dict:
-    props = sorted({p for p, _ in kit.verdicts})
-    methods = [m for m in kit.methods if any(mm == m for _, mm in kit.verdicts)]
-    return {
-        "python": platform.python_version(),
-        "implementation": platform.python_implementation(),
-        "platform": platform.platform(),
-        "impl": kit.impl.spec,
-        "impl_version": kit.impl.version,
-        "start_methods": methods,
-        "verdicts": {p: {m: kit.verdicts.get((p, m), "not run") for m in methods} for p in props},
-    }
+        method = props["ipc_start_method"]
+        report.sections.append(("ipc-spec", "%s failed under start method %r with %s (%s).\n"
+                                "The minimal example, as run:\n%s\n"
+                                "Replay: python -m pytest -p no:cacheprovider %s --start-method=%s "
+                                "--ipc-impl=%s (Hypothesis's seed and @reproduce_failure blob are "
+                                "above)." % (
+                                    ", ".join(props["ipc_rows"]), method, kit.impl.spec,
+                                    kit.impl.version, program or "  (no example ran)",
+                                    props["ipc_test"], method, kit.impl.spec)))
 
 
 def pytest_terminal_summary(terminalreporter, config):
     kit = getattr(config, "_ipc_kit", None)
-    if kit is None or not kit.verdicts or hasattr(config, "workerinput"):
+    if kit is None or not kit.verdicts.records or hasattr(config, "workerinput"):
         return
-    table = verdict_table(kit)
-    methods = table["start_methods"]
-    width = max(len(p) for p in table["verdicts"])
-    terminalreporter.section("ipc-spec conformance: %s (%s)" % (kit.impl.spec, kit.impl.version))
-    terminalreporter.write_line("%-*s  %s" % (width, "property", "  ".join("%-10s" % m for m in methods)))
-    for prop, row in table["verdicts"].items():
-        terminalreporter.write_line("%-*s  %s" % (width, prop, "  ".join("%-10s" % row[m] for m in methods)))
-    counts = {}
-    for row in table["verdicts"].values():
-        for v in row.values():
-            counts[v] = counts.get(v, 0) + 1
-    terminalreporter.write_line(", ".join("%d %s" % (n, v) for v, n in sorted(counts.items())))
-    if kit.report_path:
-        with open(kit.report_path, "w") as f:
-            json.dump(table, f, indent=2, sort_keys=True)
-        terminalreporter.write_line("verdicts written to %s" % kit.report_path)
+    verdicts.write_summary(terminalreporter, kit)

@@ -15,9 +15,38 @@
 - ``reset()`` returns it to the empty state: processes waiting at that moment get
   ``BrokenBarrierError``; ``broken`` is False afterwards.
 - ``parties`` is the number of parties, ``n_waiting`` the number of processes waiting.
+
+Documented reset: "the barrier can be reused any number of times" once a generation is over, so a
+Barrier that is not broken and has no waiter is back in its initial state (:func:`reset`).
+
+Not promised, so not checked: which waiter gets which index, or which one runs the action; the
+order in which waiters are released.
 """
 
-from . import LATE, expect, raised, returned
+from . import declare, expect, late, raised, returned
+
+CLAUSES = declare(
+    "barrier",
+    release="no waiter of a full generation returns before the last one has called wait(), and "
+            "every wait of a full generation returns",
+    indices="the waits of a generation return a permutation of 0..parties-1",
+    action="the action runs once per generation, after the last arrival and before any release",
+    timeout="a wait whose timeout (its own or the constructor's) expires breaks the barrier: every "
+            "waiter raises BrokenBarrierError, none before the timeout, and later waits too, until "
+            "reset()",
+    abort="abort() breaks the barrier: pending and later waits raise BrokenBarrierError and "
+          "broken is True, until reset()",
+    reset="reset() makes pending waits raise BrokenBarrierError and leaves the barrier empty, not "
+          "broken, and usable",
+    attributes="parties, n_waiting and broken are the same in every process",
+    n_waiting="n_waiting counts the processes blocked in wait()",
+)
+
+
+def reset(barrier, *args, **kwargs) -> bool:
+    """A Barrier is back in its initial state once its last generation is over; one that is
+    broken, or has a waiter, is not reused."""
+    return not barrier.broken and barrier.n_waiting == 0
 
 
 def check_generations(history, obj, parties, generations, action=False):
@@ -63,9 +92,9 @@ def check_broken_waits(history, obj, timeout=None, prop="barrier.timeout"):
             expect(op.end - first >= timeout, prop,
                    "wait() raised %.4f s after the first wait began, before the %.4f s timeout"
                    % (op.end - first, timeout), history, [op])
-            expect(op.end - last <= timeout + LATE, prop,
+            expect(op.end - last <= timeout + late(), prop,
                    "wait() raised %.3f s after the last wait began, more than %.3f s + %.0f s"
-                   % (op.end - last, timeout, LATE), history, [op])
+                   % (op.end - last, timeout, late()), history, [op])
 
 
 def check_state(history, obj, prop, broken=None, n_waiting=None, parties=None):

@@ -10,6 +10,8 @@ heavy (workers import them).
 """
 
 import multiprocessing
+import re
+import sys
 
 
 class BrokenContext(object):
@@ -41,3 +43,29 @@ class Broken(object):
 
     def __repr__(self):
         return "<broken implementation %s>" % self.__name__
+
+
+def _snake(name):
+    return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
+
+
+def breaks(*factories, build=None):
+    """Class decorator: the class, a broken subclass of a real one, replaces the context's
+    ``factories`` (``"Barrier"``) in a new broken implementation, bound in the class's module under
+    the class's name in snake case (``DuplicateIndex`` -> ``duplicate_index``), so that the kit's
+    host can import it by name. ``build(cls, ctx, *args, **kwargs)`` makes one object (default:
+    ``cls(*args, ctx=ctx, **kwargs)``, as ``multiprocessing.synchronize`` classes take)."""
+
+    def decorate(cls):
+        module = sys.modules[cls.__module__]
+        family = cls.__module__.rsplit(".", 1)[-1]
+        make = build or (lambda cls, ctx, *args, **kwargs: cls(*args, ctx=ctx, **kwargs))
+
+        def factory(ctx, *args, **kwargs):
+            return make(cls, ctx, *args, **kwargs)
+
+        setattr(module, _snake(cls.__name__),
+                Broken("%s.%s" % (family, cls.__name__), **{name: factory for name in factories}))
+        return cls
+
+    return decorate

@@ -1,10 +1,12 @@
-"""Broken Barriers, one broken promise each."""
+"""Broken Barriers, one broken promise each: ``@breaks("Barrier")`` makes each class an
+implementation, bound here in snake case (``DuplicateIndex`` -> ``duplicate_index``)."""
 
 from multiprocessing.synchronize import Barrier
 
-from . import Broken
+from . import breaks
 
 
+@breaks("Barrier")
 class DuplicateIndex(Barrier):
     """Two waiters of a generation get the same index."""
 
@@ -13,6 +15,7 @@ class DuplicateIndex(Barrier):
         return max(0, index - 1)
 
 
+@breaks("Barrier")
 class ActionPerWaiter(Barrier):
     """Runs the action in every waiter, not once per generation."""
 
@@ -23,6 +26,7 @@ class ActionPerWaiter(Barrier):
         return index
 
 
+@breaks("Barrier")
 class EarlyRelease(Barrier):
     """Lets waiters through once all but one have arrived."""
 
@@ -30,6 +34,7 @@ class EarlyRelease(Barrier):
         super().__init__(max(1, parties - 1), action, timeout, ctx=ctx)
 
 
+@breaks("Barrier")
 class ShortTimeout(Barrier):
     """Gives up after a third of the timeout."""
 
@@ -39,6 +44,7 @@ class ShortTimeout(Barrier):
         return super().wait(None if timeout is None else timeout / 3)
 
 
+@breaks("Barrier")
 class TimeoutKeepsWorking(Barrier):
     """A timed-out wait raises, but the barrier is not left broken."""
 
@@ -53,6 +59,7 @@ class TimeoutKeepsWorking(Barrier):
             raise
 
 
+@breaks("Barrier")
 class AbortIgnored(Barrier):
     """abort() does nothing: waiters stay blocked."""
 
@@ -60,6 +67,7 @@ class AbortIgnored(Barrier):
         pass
 
 
+@breaks("Barrier")
 class ResetKeepsBroken(Barrier):
     """reset() wakes the waiters but leaves the barrier broken."""
 
@@ -68,23 +76,10 @@ class ResetKeepsBroken(Barrier):
         self.abort()
 
 
+@breaks("Barrier")
 class NoWaitingCount(Barrier):
     """n_waiting is always 0."""
 
     @property
     def n_waiting(self):
         return 0
-
-
-def _impl(cls):
-    return Broken("barrier." + cls.__name__, Barrier=lambda ctx, *a, **k: cls(*a, ctx=ctx, **k))
-
-
-duplicate_index = _impl(DuplicateIndex)
-action_per_waiter = _impl(ActionPerWaiter)
-early_release = _impl(EarlyRelease)
-short_timeout = _impl(ShortTimeout)
-timeout_keeps_working = _impl(TimeoutKeepsWorking)
-abort_ignored = _impl(AbortIgnored)
-reset_keeps_broken = _impl(ResetKeepsBroken)
-no_waiting_count = _impl(NoWaitingCount)
