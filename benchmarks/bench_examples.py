@@ -93,18 +93,21 @@ class Kit(object):
     history, a check."""
 
     def __init__(self, method):
-        from ipc_spec.harness import Env, Make
+        from ipc_spec.harness import Env
+        from ipc_spec.suite import test_barrier, test_event
 
-        self.make = Make
-        self.env = Env(multiprocessing.get_context(method), method)
-        self.env.provision([Make("Barrier", p) for p in PARTIES] + [Make("Event")],
+        # The suite's own native flavours: their objects are recycled as in a property test.
+        self.barrier_of = test_barrier.Native.barrier
+        self.event_of = test_event.Native.event
+        self.env = Env("multiprocessing", method)
+        self.env.provision([self.barrier_of(p) for p in PARTIES] + [self.event_of()],
                            max(PARTIES) + 1)
 
     def barrier(self, parties):
         from ipc_spec.history import call
         from ipc_spec.specs import barrier
 
-        history = self.env.run({"b": self.make("Barrier", parties)},
+        history = self.env.run({"b": self.barrier_of(parties)},
                                [[call("b", "wait")] for _ in range(parties)])
         barrier.check_generations(history, "b", parties, 1)
         self.env.settle(True)  # passed: the Barrier may serve again, as in a property test
@@ -112,7 +115,7 @@ class Kit(object):
     def event(self, waiters):
         from ipc_spec.history import call
 
-        history = self.env.run({"e": self.make("Event")},
+        history = self.env.run({"e": self.event_of()},
                                [[call("e", "wait")] for _ in range(waiters)] + [[call("e", "set")]])
         assert all(op.result is True for op in history.select("e", "wait"))
         self.env.settle(True)
@@ -153,7 +156,7 @@ def property_rate(method, test):
         return inner(*args, **kwargs)
 
     test.hypothesis.inner_test = counted
-    env = Env(multiprocessing.get_context(method), method)
+    env = Env("multiprocessing", method)
     start = time.perf_counter()
     try:
         with env.examples_of(test):
@@ -170,10 +173,12 @@ def properties():
     import importlib
 
     found = {}
-    for name, module, test in (("barrier.generations", "test_barrier", "test_generations"),
-                               ("event.set_wakes_all", "test_event", "test_set_wakes_all")):
+    for name, module, cls, test in (
+            ("barrier.generations", "test_barrier", "TestBarrier", "test_generations"),
+            ("event.set_wakes_all", "test_event", "TestEvent", "test_set_wakes_all")):
         try:
-            found[name] = getattr(importlib.import_module("ipc_spec.suite." + module), test)
+            found[name] = getattr(getattr(importlib.import_module("ipc_spec.suite." + module), cls)(),
+                                  test)
         except (ImportError, AttributeError):
             pass
     return found
@@ -189,10 +194,10 @@ def main(argv=None):
 
     from hypothesis import settings
 
-    from ipc_spec import plugin
+    from ipc_spec import profiles
 
     settings.register_profile("bench", max_examples=args.examples, derandomize=True, database=None,
-                              **plugin.PROPERTY_SETTINGS)
+                              **profiles.PROPERTY_SETTINGS)
     settings.load_profile("bench")  # before the suite modules are imported: they read it then
     props = properties()
 

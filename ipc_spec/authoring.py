@@ -20,11 +20,12 @@ from ._child import Ref
 from .harness import Env
 from .history import History, Op, Step, call, die, macro, merged, on, read, write
 from .objects import Cells, Make, part
-from .specs import LATE, check_timed_out, declare, expect, not_before, not_late, raised, returned
+from .specs import (LATE, check_timed_out, declare, expect, late, not_before, not_late, raised,
+                    returned)
 from .strategies import NEVER, TIMEOUTS, pauses, timeouts
 
 __all__ = ["Ref", "Env", "History", "Op", "Step", "call", "die", "macro", "merged", "on", "read",
-           "write", "Cells", "Make", "part", "LATE", "check_timed_out", "declare", "expect",
+           "write", "Cells", "Make", "part", "LATE", "check_timed_out", "declare", "expect", "late",
            "not_before", "not_late", "raised", "returned", "NEVER", "TIMEOUTS", "pauses",
            "timeouts", "checks", "property_settings"]
 

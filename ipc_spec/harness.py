@@ -12,7 +12,7 @@ using. Unless it is recycled (below), no object is used by two examples, so no s
 one to the next. When the bank lacks a kind, or runs dry, the crew is replaced by a new one with a
 larger bank; a deadlocked crew is killed and replaced too.
 
-An object whose kind has a documented way back to its initial state (:data:`RESET`) is *recycled*:
+An object whose family documents a way back to its initial state (``Make.recycled_by``) is *recycled*:
 once an example that used it has passed (:meth:`Env.settle`), the host checks that state through
 the primitive's own API, and the object serves a later example. Objects of a failed or deadlocked
 example are never reused.
@@ -32,9 +32,9 @@ from . import impl as _impl
 from .crews import BANK_MAX, Crew, bank_sizes
 from .errors import Deadlock, HarnessError, Unsupported, WorkerDied, violation_type
 from .history import History, Mark, Op, Step
-from .objects import COME_BACK, RESET, Cells, Make  # noqa: F401  (the authoring names)
+from .objects import Cells, Make  # noqa: F401  (the authoring names)
 
-__all__ = ["Env", "Make", "Cells", "RESET", "COME_BACK", "Objects"]
+__all__ = ["Env", "Make", "Cells", "Objects"]
 
 
 def _unsupported(reason):
@@ -303,7 +303,7 @@ class Env(object):
 
     def settle(self, passed: bool):
         """The example that used the objects handed out since the last call is over: if it
-        ``passed``, recycle those that can be (see :data:`RESET`); if not, none is reused."""
+        ``passed``, recycle those that can be (``Make.recycled_by``); if not, none is reused."""
         lent, self.lent = self.lent, []
         mine = [(make, slot) for crew, make, slot in lent if crew is self.crew]
         if passed and mine:

@@ -26,9 +26,11 @@ exhaustive. The worst case stays exponential (deciding linearizability is NP-com
 that explores more than ``budget`` configurations gives up with :class:`TooHard` rather than eat
 the machine's memory.
 
-One shortcut: a global FIFO queue (``SimpleQueue``) whose history has only puts and gets that
-returned, each item put once, is decided in polynomial time (see :func:`_fifo_shortcut`), since
-the search is exponential in the number of overlapping puts there.
+Shortcuts: a model may decide a history itself, without the search, where its semantics allow a
+polynomial-time decision (:meth:`~ipc_spec.models.Model.decide`, answering with a :class:`Result`;
+a global FIFO queue does so for histories of puts and gets of items put once, for which the search
+is exponential in the number of overlapping puts). The checker knows no model by name: it asks
+each model first, and searches when the model answers None.
 
 When a history is not linearizable the checker shrinks the failing object's ops to a minimal
 sub-history: one that is still not linearizable, while dropping any single op of it makes it
@@ -37,14 +39,12 @@ where the search got stuck in the shortest failing prefix of the history (by sta
 longest legal order it found, the model's state after it, and the ops that could not come next.
 """
 
-import bisect
-
 from .errors import HarnessError, SpecViolation
 from .history import History
-from .models import Model, portable_key
+from .models import Model
 
-__all__ = ["check_linearizable", "is_linearizable", "minimal_failure", "partition", "TooHard",
-           "BUDGET"]
+__all__ = ["check_linearizable", "is_linearizable", "minimal_failure", "partition", "Result",
+           "TooHard", "BUDGET"]
 
 #: Configurations the search may explore for one object before it gives up (each costs a few
 #: hundred bytes of memo, and some 30 microseconds).
@@ -96,27 +96,35 @@ def partition(ops, keys):
     return found
 
 
-class _Result(object):
-    """What a search found: ``ok``; the deepest legal order reached (``longest``, ops), the state
-    after it and the ops that were pending then (with ``trace``); ``explored`` configurations."""
+class Result(object):
+    """What a search, or a model's own decision (:meth:`~ipc_spec.models.Model.decide`), found:
+    ``ok``; the deepest legal order reached (``longest``, ops), the state after it and the ops that
+    were pending then (with ``trace``); ``explored`` configurations.
 
-    __slots__ = ("ok", "longest", "state", "pending", "explored", "states")
+    A failure that a model decided itself may say why, for the violation's context: ``reason``,
+    a sentence shown as it is, or ``model``, a weaker model whose search shows where the history
+    went wrong (the search of the failing model itself otherwise)."""
 
-    def __init__(self, ok, longest=None, state=None, pending=None, explored=0, states=None):
+    __slots__ = ("ok", "longest", "state", "pending", "explored", "states", "reason", "model")
+
+    def __init__(self, ok, longest=None, state=None, pending=None, explored=0, states=None,
+                 reason=None, model=None):
         self.ok = ok
         self.longest = longest
         self.state = state
         self.pending = pending
         self.explored = explored
         self.states = states  # with ``states``: every model state the search reached
+        self.reason = reason
+        self.model = model
 
 
 def _search(ops, model, trace=False, budget=None, states=False):
-    """Whether ``ops`` (all on one object) linearize for ``model``, as a :class:`_Result`."""
+    """Whether ``ops`` (all on one object) linearize for ``model``, as a :class:`Result`."""
     budget = BUDGET if budget is None else budget
     n = len(ops)
     if n == 0:
-        return _Result(True, [], model.init(), [], 0, {model.init()})
+        return Result(True, [], model.init(), [], 0, {model.init()})
     events = []
     for i, op in enumerate(ops):
         events.append((op.start, 0, i))
@@ -162,7 +170,7 @@ def _search(ops, model, trace=False, budget=None, states=False):
         if nxt[head] == -1:
             longest = [ops[which[c[i]]] for c, i, _ in stack] if trace else None
             reached = set([model.init()] + [k[1] for k in memo]) if states else None
-            return _Result(True, longest, state, [], len(memo), reached)
+            return Result(True, longest, state, [], len(memo), reached)
         advanced = False
         while index < len(candidates):
             entry = candidates[index]
@@ -201,7 +209,7 @@ def _search(ops, model, trace=False, budget=None, states=False):
                     [ops[which[e]] for e in candidates])
         if not stack:
             reached = set([model.init()] + [k[1] for k in memo]) if states else None
-            return _Result(False, best[1], best[2], best[3], len(memo), reached)
+            return Result(False, best[1], best[2], best[3], len(memo), reached)
         candidates, index, state = stack.pop()
         entry = candidates[index]
         linearized &= ~(1 << which[entry])
@@ -217,79 +225,12 @@ def _search(ops, model, trace=False, budget=None, states=False):
         index += 1
 
 
-_PUTS = ("put", "put_nowait")
-_GETS = ("get", "get_nowait")
-
-
-def _fifo_shortcut(ops, model, budget):
-    """Decide a history of a global FIFO queue in polynomial time, when it allows it.
-
-    A queue history in which every item is put once, with only puts and gets that returned, is
-    linearizable for a FIFO queue exactly when (Henzinger, Sezgin & Vafeiadis, "Aspect-oriented
-    linearizability proofs", CONCUR 2013) no item is got that was not put before, none is got
-    twice, and no two items ``a``, ``b`` whose puts are ordered in real time (``put(a)`` ended
-    before ``put(b)`` began) come out the other way round: ``b`` got while ``a`` never is, or
-    ``get(b)`` ending before ``get(a)`` begins. The first two, and the order of items put by one
-    process, are checked by the search with the model's per-producer variant (cheap: items of
-    different producers need no order); the order across producers by a scan.
-
-    Returns None when the shortcut does not apply (another model, a bounded queue, other calls,
-    errors, an item put twice), True when the history linearizes, else the reason: ``("search",
-    per_producer_model)`` or ``("order", put_a, put_b, get_a or None, get_b)``.
-    """
-    if getattr(model, "fifo", None) != "global" or getattr(model, "maxsize", 0) != 0:
-        return None
-    puts, gets, twice = {}, {}, False
-    for op in ops:
-        if op.error is not None:
-            return None
-        if op.call in _PUTS:
-            if op.step.args:
-                item = op.step.args[0]
-            elif "obj" in op.step.kwargs:
-                item = op.step.kwargs["obj"]
-            else:
-                return None
-            key = portable_key(item)
-            if key in puts:
-                return None
-            puts[key] = op
-        elif op.call in _GETS:
-            key = portable_key(op.result)
-            twice = twice or key in gets
-            gets[key] = op
-        else:
-            return None
-    relaxed = model.relaxed()
-    if twice or not _search(ops, relaxed, budget=budget).ok:
-        return ("search", relaxed)
-    # puts by end time; for each got item b, every a whose put ended before put(b) began must be
-    # got, by a get that did not begin after get(b) ended
-    by_end = sorted(puts.items(), key=lambda kv: kv[1].end)
-    ends = [op.end for _, op in by_end]
-    latest = []  # latest[k]: the latest get start among the first k puts (inf: one never got)
-    running = float("-inf")
-    for key, _ in by_end:
-        latest.append(running)
-        got = gets.get(key)
-        running = max(running, got.start if got is not None else float("inf"))
-    latest.append(running)
-    for key, got in gets.items():
-        before = bisect.bisect_left(ends, puts[key].start)  # puts that ended before it began
-        if latest[before] > got.end:
-            for other, put in by_end[:before]:
-                earlier = gets.get(other)
-                if earlier is None or earlier.start > got.end:
-                    return ("order", put, puts[key], earlier, got)
-    return True
-
-
 def _linearizable(ops, model, budget):
-    """Whether the ops (all on one object) linearize for ``model``: the FIFO shortcut when it
-    applies, else the search."""
-    fast = _fifo_shortcut(ops, model, budget)
-    if fast is not None:
-        return fast is True
+    """Whether the ops (all on one object) linearize for ``model``: the model's own decision when
+    it gives one (:meth:`~ipc_spec.models.Model.decide`), else the search."""
+    decided = model.decide(ops, budget)
+    if decided is not None:
+        return decided.ok
     return _search(ops, model, budget=budget).ok
 
 
@@ -449,17 +390,13 @@ def _explain(key, ops, model, prefix, minimal, budget):
     lines = ["the %d operations on %s are not linearizable for %s: no order of them that keeps "
              "their real-time order is a legal run of the model. %s"
              % (len(ops), key, model.describe(), part)]
-    fast = _fifo_shortcut(ops, model, budget)
-    if isinstance(fast, tuple) and fast[0] == "order":
-        put_a, put_b, get_a, get_b = fast[1:]
-        lines.append("Context: a FIFO queue gives items in the order they were put. %s ended before "
-                     "%s began, but %s" % (_describe(put_a), _describe(put_b), (
-                         "the first item was never got, while %s" % _describe(get_b)
-                         if get_a is None else "%s ended before %s began" % (
-                             _describe(get_b), _describe(get_a)))))
-        return "\n".join(lines)
-    if isinstance(fast, tuple):  # the per-producer order, or an item got that was never put
-        model = fast[1]
+    decided = model.decide(ops, budget)
+    if decided is not None and not decided.ok:
+        if decided.reason:  # the model said why
+            lines.append("Context: %s" % decided.reason)
+            return "\n".join(lines)
+        if decided.model is not None:  # a weaker model, whose search shows where it went wrong
+            model = decided.model
     try:
         found = _search(prefix, model, trace=True, budget=min(budget, CONTEXT_BUDGET))
     except TooHard:

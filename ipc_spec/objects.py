@@ -1,57 +1,10 @@
-"""What a scenario's shared objects are: how to build one (:class:`Make`), the kit's own instruments
-(:class:`Cells`), and the documented resets that let an object serve another example (:data:`RESET`).
+"""What a scenario's shared objects are: how to build one (:class:`Make`, recycled by a family's
+documented reset), the kit's own instruments (:class:`Cells`), and the parts an implementation
+could not build (:class:`Lacking`).
 
 Light on purpose: the host process (``ipc_spec._host``) imports this module to build objects, and
 nothing here imports ``multiprocessing`` or pytest.
 """
-
-
-def _idle_barrier(barrier, *args, **kwargs) -> bool:
-    """A Barrier is back in its initial state once its last generation is over: "the barrier can be
-    reused any number of times"; one that is broken, or has a waiter, is not reused."""
-    return not barrier.broken and barrier.n_waiting == 0
-
-
-def _cleared_event(event) -> bool:
-    """``clear()`` resets an Event's flag to false, its only state."""
-    event.clear()
-    return not event.is_set()
-
-
-def _unheld(lock) -> bool:
-    """A Lock or RLock is in its initial state when nobody holds it: a non-blocking ``acquire()``
-    succeeds (and is undone). One a process kept, or died holding, is not reused."""
-    if lock.acquire(False) is not True:
-        return False
-    lock.release()
-    return True
-
-
-def _at_value(semaphore, value=1) -> bool:
-    """A Semaphore or BoundedSemaphore is in its initial state when its counter is back at the
-    ``value`` it was made with: exactly ``value`` non-blocking ``acquire()`` calls succeed (all are
-    undone). ``get_value()`` would say it in one call, but is missing on macOS."""
-    taken = 0
-    try:
-        while taken <= value and semaphore.acquire(False) is True:
-            taken += 1
-    finally:
-        for _ in range(taken):
-            semaphore.release()
-    return taken == value
-
-
-#: Kinds (context attribute names) whose objects are recycled after a passing example: each maps to
-#: a function ``reset(obj, *args, **kwargs)`` (the object and the arguments it was made with) that
-#: brings the object back to its initial state by documented operations and returns whether it is.
-#: A callable factory opts in with a ``reset`` attribute of the same form. Resets run in the host
-#: process, where the objects were built.
-RESET = {"Barrier": _idle_barrier, "Event": _cleared_event, "Lock": _unheld, "RLock": _unheld,
-         "Semaphore": _at_value, "BoundedSemaphore": _at_value}
-#: Recycled kinds whose objects a passing example nearly always leaves reusable, and so start with
-#: small banks (as do callable factories with a ``reset``). Many properties end with a lock held or
-#: a semaphore off its initial value: those kinds keep ordinary banks, which recycling then spares.
-COME_BACK = {"Barrier", "Event"}
 
 
 class Make(object):
@@ -74,9 +27,9 @@ class Make(object):
         self.kwargs = kwargs
         self.key = (factory, args, tuple(sorted(kwargs.items())))
         #: ``reset(obj, *args, **kwargs) -> bool``, or None if objects of this kind serve one example
-        #: only (see :meth:`recycled_by`).
-        self.reset = RESET.get(factory) if isinstance(factory, str) else getattr(factory, "reset", None)
-        self.often = callable(factory) or factory in COME_BACK
+        #: only (see :meth:`recycled_by`; a callable factory may carry it as its ``reset``).
+        self.reset = getattr(factory, "reset", None) if callable(factory) else None
+        self.often = callable(factory)
         self.clause = (factory.lower() if isinstance(factory, str)
                        else getattr(factory, "clause", factory.__name__.lower()))
 

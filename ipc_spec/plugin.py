@@ -302,7 +302,7 @@ def _replay_target(item) -> str:
     an installed package, else its node id."""
     module = item.module.__name__
     if module.startswith("ipc_spec."):
-        return "--pyargs '%s::%s'" % (module, item.name)
+        return "--pyargs '%s::%s'" % (module, item.nodeid.split("::", 1)[1])
     return "'%s'" % item.nodeid
 
 

@@ -23,7 +23,20 @@ from ipc_spec.errors import HarnessError, SpecViolation
 from ipc_spec.history import History, Op, call, macro, read, write
 from ipc_spec.linearizability import check_linearizable, is_linearizable, minimal_failure, partition
 from ipc_spec import linearizability, models
-from ipc_spec.models import MODELS, portable_key
+from ipc_spec.models import portable_key
+from ipc_spec.specs import connection as connection_spec
+from ipc_spec.specs import event as event_spec
+from ipc_spec.specs import lock as lock_spec
+from ipc_spec.specs import queue as queues
+from ipc_spec.specs import semaphore as semaphore_spec
+from ipc_spec.specs import value as value_spec
+
+#: Every model by name, each from its family's spec module.
+MODELS = dict(Lock=lock_spec.Lock(), RLock=lock_spec.RLock(), Semaphore=semaphore_spec.Semaphore(),
+              BoundedSemaphore=semaphore_spec.BoundedSemaphore(),
+              Connection=connection_spec.Connection(), Value=value_spec.Value(),
+              Event=event_spec.Event())
+ALL_MODELS = dict(MODELS, **queues.MODELS)
 
 
 class Opaque(object):
@@ -154,7 +167,7 @@ def test_semaphore():
     rejects(sem, [op(0, 0, 1, call("x", "acquire"), True),
                   op(1, 2, 3, call("x", "get_value"), 2)], size=2)
     # A zero semaphore: acquire(False) is False, and True only after a release.
-    zero = functools.partial(models.Semaphore, 0)
+    zero = functools.partial(semaphore_spec.Semaphore, 0)
     accepts(zero, [op(0, 0, 1, call("x", "acquire", False), False),
                    op(1, 0.5, 3, call("x", "release")),
                    op(0, 2, 4, call("x", "acquire", False), True)])
@@ -162,7 +175,7 @@ def test_semaphore():
 
 
 def test_bounded_semaphore():
-    sem = models.BoundedSemaphore(2)
+    sem = semaphore_spec.BoundedSemaphore(2)
     accepts(sem, [op(0, 0, 1, call("x", "release"), None, "ValueError"),
                   op(0, 2, 3, call("x", "acquire"), True),
                   op(1, 2.5, 5, call("x", "release")),
@@ -173,11 +186,11 @@ def test_bounded_semaphore():
                   op(0, 2, 3, call("x", "release")),
                   op(1, 4, 5, call("x", "release"))], size=1)
     # Plain Semaphore: no bound.
-    accepts(models.Semaphore(2), [op(0, 0, 1, call("x", "release"))])
+    accepts(semaphore_spec.Semaphore(2), [op(0, 0, 1, call("x", "release"))])
 
 
 def test_queue_fifo_per_producer():
-    queue = MODELS["Queue"]
+    queue = queues.MODELS["Queue"]
     # Two producers, out of order between them (documented), in order per producer.
     accepts(queue, [op(0, 0, 1, call("x", "put", "a1")), op(0, 2, 3, call("x", "put", "a2")),
                     op(1, 4, 5, call("x", "put", "b1")),
@@ -205,7 +218,7 @@ def test_queue_fifo_per_producer():
 
 
 def test_queue_bounded():
-    queue = models.Queue(maxsize=1)
+    queue = queues.Queue(maxsize=1)
     accepts(queue, [op(0, 0, 1, call("x", "put", 1)),
                     op(0, 2, 3, call("x", "put_nowait", 2), None, "Full"),
                     op(1, 2, 3, call("x", "put", 3, timeout=0.1), None, "Full"),
@@ -220,7 +233,7 @@ def test_queue_bounded():
 
 
 def test_queue_global_fifo_and_empty():
-    queue = models.Queue(fifo="global")
+    queue = queues.Queue(fifo="global")
     rejects(queue, [op(0, 0, 1, call("x", "put", "a")), op(1, 2, 3, call("x", "put", "b")),
                     op(2, 4, 5, call("x", "get"), "b")], size=1)
     rejects(queue, [op(0, 0, 1, call("x", "put", "a")),
@@ -232,7 +245,7 @@ def test_queue_global_fifo_and_empty():
 
 def test_queue_ambiguous_producers():
     """The same value from two producers: the model keeps both possibilities."""
-    queue = MODELS["Queue"]
+    queue = queues.MODELS["Queue"]
     accepts(queue, [op(0, 0, 1, call("x", "put", 1)), op(0, 2, 3, call("x", "put", 2)),
                     op(1, 0, 1, call("x", "put", 1)), op(1, 2, 3, call("x", "put", 3)),
                     op(2, 4, 5, call("x", "get"), 1), op(2, 6, 7, call("x", "get"), 3),
@@ -243,7 +256,7 @@ def test_queue_ambiguous_producers():
 
 
 def test_queue_close_and_payloads():
-    queue = MODELS["Queue"]
+    queue = queues.MODELS["Queue"]
     payload = {"k": [1, (2, b"x")]}
     accepts(queue, [op(0, 0, 1, call("x", "put", payload)),
                     op(0, 2, 3, call("x", "close")),
@@ -262,7 +275,7 @@ def test_queue_close_and_payloads():
 
 
 def test_joinable_queue():
-    queue = MODELS["JoinableQueue"]
+    queue = queues.MODELS["JoinableQueue"]
     accepts(queue, [op(0, 0, 1, call("x", "put", 1)), op(0, 0, 1, call("x", "put", 2)),
                     op(1, 2, 3, call("x", "get"), 1), op(1, 4, 5, call("x", "task_done")),
                     op(2, 2, 9, call("x", "join")),
@@ -275,11 +288,11 @@ def test_joinable_queue():
     rejects(queue, [op(0, 0, 1, call("x", "put", 1)), op(1, 2, 3, call("x", "task_done")),
                     op(1, 4, 5, call("x", "task_done"))], size=1)
     with pytest.raises(HarnessError):  # a plain Queue has no task_done
-        check_linearizable([op(1, 2, 3, call("x", "task_done"))], {"x": MODELS["Queue"]})
+        check_linearizable([op(1, 2, 3, call("x", "task_done"))], {"x": queues.MODELS["Queue"]})
 
 
 def test_simple_queue():
-    queue = MODELS["SimpleQueue"]
+    queue = queues.MODELS["SimpleQueue"]
     accepts(queue, [op(0, 0, 1, call("x", "empty"), True), op(0, 2, 3, call("x", "put", "a")),
                     op(1, 4, 5, call("x", "put", "b")), op(2, 4.5, 6, call("x", "empty"), False),
                     op(2, 7, 8, call("x", "get"), "a"), op(2, 9, 10, call("x", "get"), "b"),
@@ -351,7 +364,7 @@ def test_connection_one_way():
 
 
 def test_value():
-    value = models.Value("i")
+    value = value_spec.Value("i")
     accepts(value, [op(0, 0, 1, read("x", "value"), 0),
                     op(0, 2, 3, write("x", "value", 5)),
                     op(1, 2.5, 4, read("x", "value"), 5),
@@ -383,10 +396,10 @@ def test_value():
     rejects(value, [op(0, 0, 2, macro("x", "incr", locked=False), 1),
                     op(2, 4, 5, write("x", "value", 7)), op(2, 6, 7, read("x", "value"), 2)],
             size=1)
-    single = models.Value("f", 0.1)
+    single = value_spec.Value("f", 0.1)
     accepts(single, [op(0, 0, 1, read("x", "value"), 0.10000000149011612)])
-    accepts(models.Value("c"), [op(0, 0, 1, read("x", "value"), b"\x00")])
-    accepts(models.Value("d"), [op(0, 0, 1, write("x", "value", float("nan"))),
+    accepts(value_spec.Value("c"), [op(0, 0, 1, read("x", "value"), b"\x00")])
+    accepts(value_spec.Value("d"), [op(0, 0, 1, write("x", "value", float("nan"))),
                                 op(0, 2, 3, read("x", "value"), float("nan"))])
 
 
@@ -414,8 +427,8 @@ def test_partition_and_models_argument():
     parts = partition(ops, ["p", "c", "c.lock"])
     assert [o.obj for o in parts["p"]] == ["p.a", "p.b"]
     assert [o.obj for o in parts["c"]] == ["c"] and [o.obj for o in parts["c.lock"]] == ["c.lock"]
-    checked = check_linearizable(History(ops), {"p": MODELS["Connection"], "c": models.Lock,
-                                                "c.lock": lambda: models.Lock()})
+    checked = check_linearizable(History(ops), {"p": MODELS["Connection"], "c": lock_spec.Lock,
+                                                "c.lock": lambda: lock_spec.Lock()})
     assert checked == {"p": 2, "c": 1, "c.lock": 1}
     with pytest.raises(HarnessError):
         check_linearizable(ops, {"p": 42})
@@ -549,10 +562,10 @@ def _event_calls():
 
 
 def make_model(name):
-    return {"Semaphore": lambda: models.Semaphore(2),
-            "BoundedSemaphore": lambda: models.BoundedSemaphore(2),
-            "Queue": lambda: models.Queue(maxsize=3),
-            "Value": lambda: models.Value("i")}.get(name, lambda: MODELS[name])()
+    return {"Semaphore": lambda: semaphore_spec.Semaphore(2),
+            "BoundedSemaphore": lambda: semaphore_spec.BoundedSemaphore(2),
+            "Queue": lambda: queues.Queue(maxsize=3),
+            "Value": lambda: value_spec.Value("i")}.get(name, lambda: ALL_MODELS[name])()
 
 
 GENERATED = ("Lock", "RLock", "Semaphore", "BoundedSemaphore", "Queue", "SimpleQueue",
@@ -785,11 +798,11 @@ def test_fifo_shortcut_agrees_with_brute_force(procs, size, data):
         other = data.draw(st.sampled_from([o.step.args[0] for o in ops if o.call == "put"]
                                           + [("never", 0)]))
         ops[i] = ops[i]._replace(result=other)
-    for fifo in (model, models.Queue(fifo="global")):
+    for fifo in (model, queues.Queue(fifo="global")):
         expected = oracle(ops, fifo)
-        fast = linearizability._fifo_shortcut(ops, fifo, linearizability.BUDGET)
+        fast = fifo.decide(ops, linearizability.BUDGET)
         assert fast is not None
-        assert (fast is True) == expected, History(ops).format()
+        assert fast.ok == expected, History(ops).format()
         assert is_linearizable(ops, fifo) == expected
         assert linearizability._search(ops, fifo).ok == expected
 
@@ -816,3 +829,28 @@ def test_fifo_shortcut_on_long_histories():
         check_linearizable(swapped, {"x": model})
     assert not is_linearizable(info.value.ops, model) and len(info.value.ops) <= 4
     assert "a FIFO queue gives items in the order they were put" in str(info.value)
+
+
+def test_a_model_may_decide_itself():
+    """The checker asks a model's ``decide`` first (the base Model answers None: search), and
+    shows the reason a model gives for a failure."""
+    lock = MODELS["Lock"]
+    ops = [op(0, 0, 1, call("x", "acquire"), True), op(1, 2, 3, call("x", "acquire"), True)]
+    assert lock.decide(ops, linearizability.BUDGET) is None
+
+    class Judge(lock_spec.Lock):
+        """A Lock model that decides every history with a release itself, as not linearizable."""
+
+        def decide(self, ops, budget):
+            if any(o.call == "release" for o in ops):
+                return linearizability.Result(False, reason="releases are not allowed here")
+            return None
+
+    judge = Judge()
+    accepts(judge, ops[:1])
+    assert not is_linearizable(ops, judge)  # decided by the search
+    released = ops[:1] + [op(0, 2, 3, call("x", "release"))]
+    assert is_linearizable(released, lock) and not is_linearizable(released, judge)
+    with pytest.raises(SpecViolation) as info:
+        check_linearizable(released, {"x": judge}, "t.linearizable")
+    assert "Context: releases are not allowed here" in str(info.value)

@@ -7,6 +7,7 @@ import textwrap
 import pytest
 
 from ipc_spec import expectations
+from ipc_spec.verdicts import validate_report
 
 PROPERTY = """
     from ipc_spec.harness import Make
@@ -87,6 +88,7 @@ def test_header_verdicts_and_json_report(pytester):
         "prop.passes*pass*pass*",
     ])
     data = json.loads(report.read_text())
+    validate_report(data)
     assert data["verdicts"] == {"prop.passes": {"fork": "pass", "spawn": "pass"}}
     assert data["start_methods"] == ["fork", "spawn"]
 
@@ -101,6 +103,7 @@ def test_xdist_gives_the_same_verdicts(pytester):
     result = run(pytester, "-n", "2", "--start-method=fork,spawn", "--ipc-report=%s" % report)
     result.assert_outcomes(passed=2)
     data = json.loads(report.read_text())
+    validate_report(data)
     assert data["verdicts"] == {"prop.passes": {"fork": "pass", "spawn": "pass"}}
 
 
@@ -191,3 +194,65 @@ def test_python_version_clauses(spec, version, expected):
 def test_the_kits_own_expectations_file_loads():
     for entry in expectations.load(expectations.DEFAULT_PATH):
         assert entry.reason and entry.link
+
+
+def test_a_setting_error_names_its_source(pytester, monkeypatch):
+    monkeypatch.setenv("IPC_SPEC_DEADLINE", "abc")
+    one_line_error(run(pytester), "IPC_SPEC_DEADLINE=abc: expected a number of seconds above 0")
+    monkeypatch.setenv("IPC_SPEC_START_METHOD", "bogus")
+    monkeypatch.delenv("IPC_SPEC_DEADLINE")
+    one_line_error(run(pytester), "IPC_SPEC_START_METHOD=bogus: unknown start method 'bogus'")
+
+
+def test_start_method_list_prints_the_methods_and_exits(pytester):
+    result = run(pytester, "--start-method=list")
+    assert result.ret == 0, result.stdout.str()
+    for method in ("fork", "spawn", "forkserver"):
+        assert any(line.startswith(method) and "offered" in line
+                   for line in result.stdout.lines + result.stderr.lines), result.stderr.str()
+
+
+DEADLINE_PROBE = """
+    def test_deadline(ipc_env):
+        with open("deadline.txt", "w") as f:
+            f.write(repr(ipc_env.deadline))
+"""
+
+
+@pytest.mark.parametrize("args, deadline", [
+    (["--timeout=30"], 10.0),  # the default deadline is kept well inside pytest-timeout's
+    (["--timeout=30", "--ipc-deadline=30"], 30.0),  # a deadline the user gave is theirs, even 30
+])
+def test_an_explicit_deadline_is_never_taken_for_the_default(pytester, args, deadline):
+    pytester.makepyfile(test_prop=textwrap.dedent(DEADLINE_PROBE))
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "--start-method=fork", *args)
+    result.assert_outcomes(passed=1)
+    assert float((pytester.path / "deadline.txt").read_text()) == deadline
+
+
+def test_the_report_names_the_failing_clause_and_its_program(pytester):
+    pytester.makepyfile(test_prop=textwrap.dedent("""
+        from hypothesis import given, strategies as st
+        from ipc_spec.authoring import Make, call, checks, declare, expect, property_settings
+
+        declare("toy", even="Barrier(2).wait() returns an even index")
+
+        @checks("toy.even")
+        @property_settings(max_examples=5, database=None)
+        @given(st.just(2))
+        def test_even(ipc_env, parties):
+            history = ipc_env.run({"b": Make("Barrier", parties)}, [[call("b", "wait")]] * parties)
+            for op in history.ops:
+                expect(op.result % 2 == 0, "toy.even", "wait() returned %d" % op.result, history)
+    """))
+    report = pytester.path / "report.json"
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "--start-method=fork",
+                                           "--ipc-report=%s" % report)
+    result.assert_outcomes(failed=1)
+    assert "b.wait()" in result.stdout.str() and "process 1:" in result.stdout.str()
+    data = json.loads(report.read_text())
+    validate_report(data)
+    assert data["verdicts"] == {"toy.even": {"fork": "fail"}}
+    (failure,) = data["failures"]
+    assert failure["clause"] == "toy.even" and "wait() returned 1" in failure["message"]
+    assert "b = Barrier(2)" in failure["program"] and "process 0: b.wait()" in failure["program"]

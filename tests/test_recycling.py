@@ -1,5 +1,5 @@
-"""Recycling (``harness.RESET``): an object serves another example only after an example that used
-it passed, and only once its documented reset brought it back to its initial state."""
+"""Recycling (``Make.recycled_by``): an object serves another example only after an example that
+used it passed, and only once its family's documented reset brought it back to its initial state."""
 
 import multiprocessing
 
@@ -9,16 +9,17 @@ from hypothesis import strategies as st
 
 from ipc_spec.harness import Env, Make
 from ipc_spec.history import call
+from ipc_spec.specs import barrier, event, lock, semaphore
 
 pytestmark = pytest.mark.skipif("fork" not in multiprocessing.get_all_start_methods(),
                                 reason="these checks use fork, the cheapest start method")
 
-BARRIER = Make("Barrier", 2)
-EVENT = Make("Event")
-LOCK = Make("Lock")
-RLOCK = Make("RLock")
-SEMAPHORE = Make("Semaphore", 2)
-BOUNDED = Make("BoundedSemaphore", 2)
+BARRIER = Make("Barrier", 2).recycled_by(barrier.reset, often=True)
+EVENT = Make("Event").recycled_by(event.reset, often=True)
+LOCK = Make("Lock").recycled_by(lock.reset)
+RLOCK = Make("RLock").recycled_by(lock.reset)
+SEMAPHORE = Make("Semaphore", 2).recycled_by(semaphore.reset)
+BOUNDED = Make("BoundedSemaphore", 2).recycled_by(semaphore.reset)
 QUEUE = Make("Queue")
 
 

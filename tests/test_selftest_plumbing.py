@@ -10,13 +10,21 @@ from ipc_spec.suite import test_value
 from tests.broken import plumbing as broken
 from tests.selfcheck import DEADLOCK, property_catches
 
+# Property classes' instances, not bound to Test* names here: pytest would collect them.
+barrier_props = test_barrier.TestBarrier()
+connection_props = test_connection.TestConnection()
+lock_props = test_lock.TestLock()
+value_props = test_value.TestValue()
+event_props = test_event.TestEvent()
+condition_props = test_condition.TestCondition()
+
 CASES = [
-    (test_connection.test_poll, broken.poll_lies, "connection.poll_data"),
-    (test_connection.test_messages, broken.recv_hangs, DEADLOCK),
-    (test_connection.test_messages, broken.lossy_pickler, "connection.equality"),
+    (connection_props.test_poll, broken.poll_lies, "connection.poll_data"),
+    (connection_props.test_messages, broken.recv_hangs, DEADLOCK),
+    (connection_props.test_messages, broken.lossy_pickler, "connection.equality"),
     # Under spawn and forkserver a private ctypes object cannot even be handed to a process.
-    (test_value.test_values, broken.private_raw_value, ("value.shared", "value.inherit")),
-    (test_value.test_arrays, broken.private_raw_array, ("array.shared", "array.inherit")),
+    (value_props.test_values, broken.private_raw_value, ("value.shared", "value.inherit")),
+    (value_props.test_arrays, broken.private_raw_array, ("array.shared", "array.inherit")),
 ]
 
 test_property_catches = property_catches(CASES)
@@ -24,12 +32,12 @@ test_property_catches = property_catches(CASES)
 #: Properties that use none of the broken primitive (they once measured with RawValue counters,
 #: RawArray gates, or ran the harness's own replies through Pipe): they must pass.
 BYSTANDERS = [
-    (test_barrier.test_generations, broken.poll_lies),
-    (test_event.test_set_wakes_all, broken.recv_hangs),
-    (test_barrier.test_generations, broken.lossy_pickler),
-    (test_lock.test_exclusion, broken.private_raw_value),
-    (test_condition.test_notify, broken.private_raw_value),
-    (test_value.test_exclusion, broken.private_raw_array),
+    (barrier_props.test_generations, broken.poll_lies),
+    (event_props.test_set_wakes_all, broken.recv_hangs),
+    (barrier_props.test_generations, broken.lossy_pickler),
+    (lock_props.test_exclusion, broken.private_raw_value),
+    (condition_props.test_notify, broken.private_raw_value),
+    (value_props.test_exclusion, broken.private_raw_array),
 ]
 
 

@@ -34,23 +34,55 @@ Documented, but read with care:
   accepts either type and records which one it saw (a Hypothesis event: see
   ``--hypothesis-show-statistics``). It also checks the case of the lock held by
   another process, which ``multiprocessing`` detects; ``threading.Condition`` over a plain ``Lock``
-  cannot tell who holds it and does not raise in that case.
-- Not checked: spurious wake-ups (none are documented, so none are allowed: an unnotified
-  ``wait`` must return False), the order in which waiters are woken (unspecified), and
-  ``wait_for`` without the lock (the docs say the lock must be held, not that it raises: a
-  predicate that is already true returns without waiting, and without any check). Nor the one
-  difference ``multiprocessing`` documents for ``Condition`` besides its lock: SIGINT interrupts a
-  blocked ``acquire()`` or ``wait()`` with ``KeyboardInterrupt`` (``threading`` ignores it there).
+  cannot tell who holds it and does not raise in that case. (Which types count, and whether a
+  lock held elsewhere is detected, are attributes of the flavour under test.)
+
+No documented reset: a Condition serves one example.
+
+Not promised, so not checked: spurious wake-ups (none are documented, so none are allowed:
+an unnotified ``wait`` must return False), the order in which waiters are woken (unspecified), and
+``wait_for`` without the lock (the docs say the lock must be held, not that it raises: a predicate
+that is already true returns without waiting, and without any check). Nor the one difference
+``multiprocessing`` documents for ``Condition`` besides its lock: SIGINT interrupts a blocked
+``acquire()`` or ``wait()`` with ``KeyboardInterrupt`` (``threading`` ignores it there).
 """
 
-from . import expect, not_before, not_late, returned
+from ..errors import HarnessError
+from . import check_timed_out as _check_timed_out
+from . import declare, expect, not_before, not_late, returned
+
+CLAUSES = declare(
+    "condition",
+    notify="notify(n) wakes at most n of the waiting processes, exactly min(n, waiting) when all "
+           "were surely waiting, and the others time out",
+    notify_all="notify_all() wakes every waiting process",
+    wait_timeout="wait(timeout) that nobody notifies returns False, not before its timeout and "
+                 "not more than LATE after it",
+    reacquire="wait() re-acquires the lock before it returns, so a woken waiter returns only once "
+              "the notifier has released it, and holds it again",
+    wait_for="wait_for(predicate, timeout) returns the predicate's last return value, falsy only "
+             "once the timeout expired, and evaluates the predicate with the lock held",
+    unlocked="wait(), notify() and notify_all() by a process that does not hold the lock raise",
+    lock="Condition(lock) uses that lock: holding the condition is holding the lock, and "
+         "holding the lock is holding the condition",
+    rlock="wait() releases an RLock held recursively completely, and restores its recursion "
+          "level when it re-acquires it",
+)
 
 #: The exception types accepted from wait()/notify()/notify_all() without the lock: the one
 #: ``threading`` documents, and the one ``multiprocessing`` raises.
 UNLOCKED_ERRORS = ("RuntimeError", "AssertionError")
 
-#: What the wait_for predicate marks when it finds the condition's lock free (see _child).
+#: What the wait_for predicate marks when it finds the condition's lock free (see
+#: ``ipc_spec.ops.condition``).
 PREDICATE_UNLOCKED = "cond-predicate-unlocked"
+
+
+def timeout_of(op):
+    """The ``timeout`` a ``wait`` step passed, positional or keyword (None if none)."""
+    if "timeout" in op.step.kwargs:
+        return op.step.kwargs["timeout"]
+    return op.step.args[0] if op.step.args else None
 
 
 def check_results(history, ops, want, prop, what):
@@ -106,15 +138,15 @@ def check_notify(history, waits, notify, release, n, timeout, registered, prop="
 
 def check_timed_out(history, waits, prop="condition.wait_timeout"):
     """Each op in ``waits`` is a ``wait(timeout)`` (positional or keyword) nobody notified: it
-    returned False, not before its timeout, and not more than LATE seconds after it."""
+    returned False, not before its timeout, and not more than LATE seconds after it
+    (:func:`ipc_spec.specs.check_timed_out`, each with its own timeout)."""
     returned(history, waits, prop, "a wait under the lock")
     for op in waits:
-        timeout = op.step.kwargs["timeout"] if "timeout" in op.step.kwargs else op.step.args[0]
-        expect(op.result is False, prop,
-               "wait(%.3g) returned %r though nobody notified: it must time out with False"
-               % (timeout, op.result), history, [op])
-        not_before(history, op, timeout, op.start, prop, "wait(%.3g)" % timeout)
-        not_late(history, op, timeout, op.start, prop, "wait(%.3g)" % timeout)
+        timeout = timeout_of(op)
+        if timeout is None:
+            raise HarnessError("check_timed_out: %s has no timeout" % op.step.describe())
+        _check_timed_out(history, [op], timeout, prop,
+                         "wait(%.3g), which nobody notified, must time out with False" % timeout)
 
 
 def check_released(history, releases, prop="condition.reacquire"):
@@ -129,9 +161,9 @@ def check_released(history, releases, prop="condition.reacquire"):
 
 
 def check_wait_for(history, ops, targets, timeouts, prop="condition.wait_for"):
-    """``ops`` are ``@cond_wait_for`` macros (see ``ipc_spec._child``): op ``i`` waited for the
-    shared value to reach ``targets[i]``, with ``timeouts[i]``; its result is ``(returned, last,
-    calls)``.
+    """``ops`` are ``@condition:wait_for`` macros (see ``ipc_spec.ops.condition``): op ``i``
+    waited for the shared value to reach ``targets[i]``, with ``timeouts[i]``; its result is
+    ``(returned, last, calls)``.
 
     Checks: wait_for returned the predicate's last return value (which is truthy only once the
     value has reached the target); a falsy value only once its timeout had expired (so it
@@ -155,13 +187,13 @@ def check_wait_for(history, ops, targets, timeouts, prop="condition.wait_for"):
            % (len(unlocked), sorted({m.proc for m in unlocked})), history)
 
 
-def check_unlocked(history, ops, prop="condition.unlocked"):
+def check_unlocked(history, ops, prop="condition.unlocked", errors=UNLOCKED_ERRORS):
     """Each op in ``ops`` (wait/notify/notify_all by a process that does not hold the lock) raised
-    RuntimeError (``threading``'s documented type) or AssertionError (``multiprocessing``'s).
-    Returns the sorted list of the type names seen."""
+    one of ``errors`` (type names; by default RuntimeError, ``threading``'s documented type, or
+    AssertionError, ``multiprocessing``'s). Returns the sorted list of the type names seen."""
     for op in ops:
-        expect(op.error in UNLOCKED_ERRORS, prop,
-               "%s without holding the lock: expected RuntimeError (threading) or AssertionError "
-               "(multiprocessing), got %s" % (op.step.describe(), op.outcome()), history, [op])
+        expect(op.error in errors, prop,
+               "%s without holding the lock: expected %s, got %s" % (
+                   op.step.describe(), " or ".join(errors), op.outcome()), history, [op])
     return sorted({op.error for op in ops})
 

@@ -31,6 +31,9 @@ began):
   is False in every process and ``wait(timeout)`` returns False (its timing is checked as
   ``event.timeout``).
 
+Documented reset: ``clear()`` resets the flag to false, the Event's only state (:func:`reset`).
+Sequentially, an Event is :class:`Event` (the linearizability checker's model).
+
 Not promised, so not checked: whether a wait that is woken by ``set()`` still returns True when the
 event is cleared before it wakes up. ``threading.Event.wait`` returns True there; the CPython
 implementation of ``multiprocessing.Event.wait`` returns the flag as it finds it on waking, so it may
@@ -40,7 +43,31 @@ checked (CPython's waits for every woken waiter to wake up).
 """
 
 from ..errors import HarnessError
-from . import expect, not_before, not_late
+from ..models import Model
+from . import check_timed_out, declare, expect, not_before, not_late
+
+CLAUSES = declare(
+    "event",
+    wakes_all="when processes wait and another sets the event, set() returns and every wait "
+              "returns True",
+    wait_blocks="a wait (with no timeout, or one too long to expire) does not return before a "
+                "set() has begun",
+    timeout="a wait with a timeout returns True only once a set() has begun, False only once its "
+            "timeout has elapsed and if no set() was over before it began, and either within the "
+            "timeout plus LATE",
+    already_set="once the event is set, every wait in every process returns True at once, with "
+                "or without a timeout",
+    is_set="is_set() is False in every process before any set(), and True in every process after "
+           "one",
+    clear="after clear(), is_set() is False in every process and wait(timeout) returns False",
+)
+
+
+def reset(event, *args, **kwargs) -> bool:
+    """``clear()`` resets an Event's flag to false, its only state: an Event that is not set after
+    it is back in its initial state."""
+    event.clear()
+    return not event.is_set()
 
 
 def timeout_of(op):
@@ -113,7 +140,8 @@ def check_is_set(history, obj, want, prop, why):
 
 def check_cleared_waits(history, obj, prop="event.clear"):
     """Every ``wait(timeout)`` on ``obj`` (cleared in an earlier phase, not set since) timed out
-    with False, not before its timeout nor later than LATE after it (``event.timeout``)."""
+    with False (``prop``), not before its timeout nor later than LATE after it
+    (``event.timeout``)."""
     for op in history.select(obj, "wait"):
         what = op.step.describe()
         timeout = timeout_of(op)
@@ -121,5 +149,48 @@ def check_cleared_waits(history, obj, prop="event.clear"):
             raise HarnessError("check_cleared_waits: %s has no timeout" % what)
         expect(op.ok and op.result is False, prop, "%s on a cleared event %s; expected False"
                % (what, op.outcome()), history, [op])
-        not_before(history, op, timeout, op.start, "event.timeout", what + " returned False")
-        not_late(history, op, timeout, op.start, "event.timeout", what)
+        check_timed_out(history, [op], timeout, "event.timeout", what + " on a cleared event")
+
+
+# -- the sequential model (ipc_spec.linearizability) ----------------------------------------------
+
+
+class Event(Model):
+    """``multiprocessing.Event``: a flag, initially false.
+
+    ``set()`` and ``clear()`` set and clear it; ``is_set()`` returns it; ``wait(timeout=None)``
+    returns True when the flag is set (at a point of the call), False only when it is clear and a
+    ``timeout`` was given.
+    """
+
+    name = "Event"
+
+    def __init__(self):
+        Model.__init__(self)
+
+    def init(self):
+        return False
+
+    def show(self, flag):
+        return "set" if flag else "clear"
+
+    def step(self, flag, op):
+        call = op.call
+        if call in ("set", "clear"):
+            if self.bind(op, (), flag) is None:
+                return True, flag
+            return op.error is None, call == "set"
+        if call == "is_set":
+            if self.bind(op, (), flag) is None:
+                return True, flag
+            return op.error is None and op.result is flag, flag
+        if call == "wait":
+            bound = self.bind(op, (("timeout", None),), flag)
+            if bound is None:
+                return True, flag
+            if op.error is not None:
+                return False, flag
+            if op.result is True:
+                return flag, flag
+            return op.result is False and not flag and bound["timeout"] is not None, flag
+        raise self.unknown(op)

@@ -16,9 +16,35 @@ inheritance"). The kit's brief (issue 3) makes that the contract:
   to return once all buffered data is flushed to the pipe), ``get(timeout)`` raises queue.Empty
   (``inheritance.queue``). Whether the queue still carries later items is not documented: not
   asserted.
+
+Documented resets: the properties only try to send a synchronization object, never call it, so a
+passing example leaves it as it was made; each kind's own family tells that it is
+(:data:`RESETS`: ``ipc_spec.specs.lock.reset`` for a Lock or RLock, ``ipc_spec.specs.semaphore``'s
+for a Semaphore or BoundedSemaphore, ``ipc_spec.specs.event``'s for an Event). A Condition is not
+reused: nothing documented tells that it has no waiter.
+
+Not promised, so not checked: the exception's message; whether a Queue still carries the items put
+after the refused one; what a process may do with an object it received anyway.
 """
 
-from . import expect, raised, returned
+from . import declare, event, expect, lock, raised, returned, semaphore
+
+#: The synchronization objects the rule covers: ``multiprocessing.synchronize``'s, which refuse to
+#: be pickled outside process start.
+KINDS = ("Lock", "RLock", "Semaphore", "BoundedSemaphore", "Condition", "Event")
+
+CLAUSES = declare(
+    "inheritance",
+    pipe="Connection.send of a synchronization object after the processes started raises "
+         "RuntimeError: such objects are shared only through inheritance",
+    queue="a synchronization object put on a Queue after the processes started never arrives "
+          "(the feeder thread cannot pickle it)",
+)
+
+
+#: kind -> its documented reset; a kind missing here (Condition) serves one example only.
+RESETS = {"Lock": lock.reset, "RLock": lock.reset, "Semaphore": semaphore.reset,
+          "BoundedSemaphore": semaphore.reset, "Event": event.reset}
 
 
 def check_pipe_refused(history, ops, kind):

@@ -10,6 +10,9 @@ Construction
   constructor; an integer ``size_or_initializer`` gives the length and a zeroed array, a sequence
   gives the length and the initial items.
 
+- value.typecodes / array.typecodes: every typecode listed, and the ctypes types, build an object
+  (an implementation that cannot build some gets a verdict for them alone: the examples that do
+  not use them still run).
 - value.initial: what the creating process put in (its constructor arguments) is what any process
   reads first.
 - value.type: a value of the type's whole range is stored exactly: read back, it is equal and of the
@@ -62,17 +65,62 @@ Locks
 - value.no_lock: ``RawValue``, ``RawArray`` and ``lock=False`` return raw ctypes objects ("not
   necessarily process-safe"), which have no ``get_lock`` (AttributeError).
 
-Not asserted (undocumented or platform-specific): NaN payloads (no NaN is written), atomicity of unlocked access (the docs say it is
-"potentially non-atomic"), what out-of-range values become (ctypes truncates silently), whether
-the objects' identities survive a process start, ``value`` on c_wchar arrays, and the bytes after a
-stored ``value``'s NUL.
+Sequentially, a synchronized Value is :class:`Value` (the linearizability checker's model); an array
+is :class:`ArrayModel`, operation by operation.
+
+Not promised, so not checked (undocumented or platform-specific): NaN payloads (no NaN is written),
+atomicity of unlocked access (the docs say it is "potentially non-atomic"), what out-of-range values
+become (ctypes truncates silently), whether the objects' identities survive a process start,
+``value`` on c_wchar arrays, and the bytes after a stored ``value``'s NUL.
 """
 
+import math
 import struct
 from typing import Any, List, NamedTuple, Optional, Sequence
 
 from ..errors import HarnessError
-from . import expect, returned
+from ..models import Model, portable_key, show_key
+from . import declare, expect, returned
+
+CLAUSES = declare(
+    "value",
+    initial="what the creating process put in (its constructor arguments) is what any process "
+            "reads first",
+    type="a value of the type's whole range is stored exactly: read back, it is equal and of the "
+         "same Python type (floats bit for bit, so -0.0 is not 0.0)",
+    shared="a value written in one process is read in another process afterwards, in both "
+           "directions (the object is shared, not a per-process copy)",
+    typecodes="Value and RawValue build an object of every typecode the docs list (those of the "
+              "array module) and of every ctypes type",
+    has_lock="with lock=True (the default, or given explicitly) the result has get_lock()",
+    recursive="the default lock of a Value is a new recursive lock: the process holding it can "
+              "take it again",
+    exclusion="while one process is inside with v.get_lock(): or with v:, no other process can "
+              "take v.get_lock(), so read-modify-write increments inside it are never lost",
+    given_lock="lock= a caller's Lock or RLock synchronizes the object: get_lock() is that lock, "
+               "whichever route (the lock, any object given it) takes or releases it",
+    no_lock="RawValue, RawArray and lock=False return raw ctypes objects, which have no get_lock "
+            "(AttributeError)",
+)
+ARRAY_CLAUSES = declare(
+    "array",
+    initial="Array(t, n) reads as n zeros of the item type, Array(t, seq) as seq",
+    length="len(a) is the length given at construction, always",
+    index="a[i] and a[i] = v work for -len(a) <= i < len(a), negative indices counting from the "
+          "end",
+    bounds="any other integer index raises IndexError, reading or writing, and changes nothing",
+    slice="a[i:j:k] is the items of that slice (any start, stop, and step other than 0): a list, "
+          "bytes for c_char arrays, str for c_wchar arrays",
+    slice_assign="a[i:j:k] = seq, with len(seq) the slice's length, stores the items of seq in the "
+                 "slice's positions",
+    slice_length="a slice assignment of any other length raises ValueError and changes nothing",
+    shared="an item written in one process is read in another process afterwards, in both "
+           "directions",
+    chars="a c_char array's raw is all its bytes and its value the string it holds up to the "
+          "first NUL; setting either stores it",
+    typecodes="Array and RawArray build an array of every item type the docs allow (typecodes of "
+              "the array module, ctypes types)",
+)
 
 
 def same(expected, got) -> bool:
@@ -210,3 +258,144 @@ class ArrayModel(object):
         else:
             raise ValueError("unknown array operation %r" % (op,))
         return Outcome("array.chars", result=None)
+
+
+# -- the sequential model (ipc_spec.linearizability) ----------------------------------------------
+
+
+def _int_coercer(code):
+    bits = struct.calcsize(code) * 8
+    signed = code.islower()
+
+    def coerce(value):
+        if type(value) is bool or not isinstance(value, int):
+            raise TypeError("an integer is required")
+        value &= (1 << bits) - 1
+        if signed and value >= 1 << (bits - 1):
+            value -= 1 << bits
+        return value
+
+    return coerce
+
+
+def _float32(value):
+    if not isinstance(value, (int, float)) or type(value) is bool:
+        raise TypeError("a float is required")
+    try:
+        return struct.unpack("f", struct.pack("f", value))[0]
+    except OverflowError:
+        return math.copysign(math.inf, value)
+
+
+def _float64(value):
+    if not isinstance(value, (int, float)) or type(value) is bool:
+        raise TypeError("a float is required")
+    return float(value)
+
+
+def _char(value):
+    if type(value) is not bytes or len(value) != 1:
+        raise TypeError("one byte is required")
+    return value
+
+
+def _wchar(value):
+    if type(value) is not str or len(value) != 1:
+        raise TypeError("one character is required")
+    return value
+
+
+def _same(value):
+    return value
+
+
+#: What a new Value of each typecode holds when no value is given (ctypes zero-fills).
+_ZERO = {"f": 0.0, "d": 0.0, "c": b"\x00", "u": "\x00", "?": False}
+
+_COERCE = {"f": _float32, "d": _float64, "c": _char, "u": _wchar, "?": bool}
+for _code in "bBhHiIlLqQ":
+    _COERCE[_code] = _int_coercer(_code)
+
+
+#: The call names of the locked-increment macro (``ipc_spec.ops.value.incr``): as this family
+#: calls it, and as the kit's ``_child.op_incr`` was called.
+INCR = ("@value:incr", "@incr")
+
+
+class Value(Model):
+    """``multiprocessing.Value(typecode, value)``: one shared ctypes value.
+
+    - Reading ``.value`` returns the last value written; writing ``.value = v`` stores ``v`` as the
+      type holds it (``typecode``: an ``array``-module code as ``multiprocessing.sharedctypes`` maps
+      them: integers wrap to their width like ctypes does, ``'f'`` rounds to single precision,
+      ``'c'`` is one byte, ``'u'`` one character, ``'?'`` a bool; None stores what was written;
+      ``coerce`` may give a function of its own). A write that raised (a value of the wrong type)
+      stored nothing.
+    - The macro ``@value:incr`` (``ipc_spec.ops.value.incr(obj, times=1, locked=True,
+      pause=0.0)``; also read under its former name ``@incr``) adds ``times``,
+      one increment at a time. With ``locked=True`` each increment holds ``get_lock()`` and is
+      atomic, so one increment (``times=1``) is an atomic step; the macro's result is read after
+      the lock is released, so other processes' increments may be in it: the model does not check
+      it. Several increments (``times > 1``) are not one atomic step (others may see the value
+      between them), and with ``locked=False`` increments may be lost: after such a macro the value
+      is unknown (any read is accepted) until the next write. (A read does not pin it down: the
+      macro may still be running, and change the value again.)
+    - ``get_lock()`` and ``get_obj()`` are accepted without effect.
+
+    Reads and writes are linearizable for a synchronized Value (the default ``lock=True``: each
+    access holds the lock); for ``RawValue`` and ``lock=False`` the documentation promises no
+    process-safety, so a scenario that checks those does so on its own terms.
+    """
+
+    name = "Value"
+    UNKNOWN = ("<unknown>",)
+
+    def __init__(self, typecode=None, value=None, coerce=None):
+        Model.__init__(self, typecode=typecode, value=value)
+        if coerce is None:
+            coerce = _COERCE.get(typecode, _same) if typecode is not None else _same
+        self.coerce = coerce
+        self.value = coerce(_ZERO.get(typecode, 0) if value is None else value)
+
+    def init(self):
+        return portable_key(self.value)
+
+    def show(self, state):
+        return "value unknown" if state == self.UNKNOWN else "value %s" % show_key(state)
+
+    def _known(self, state):
+        return state != self.UNKNOWN
+
+    def step(self, state, op):
+        call = op.call
+        if call == ".value":
+            if op.error is not None:
+                return False, state
+            if not self._known(state):
+                return True, state
+            return portable_key(op.result) == state, state
+        if call == ".value=":
+            if op.error is not None:
+                return True, state
+            try:
+                value = self.coerce(op.step.args[0])
+            except (TypeError, ValueError, OverflowError):
+                return False, state
+            return True, portable_key(value)
+        if call in INCR:
+            bound = self.bind(op, (("times", 1), ("locked", True), ("pause", 0.0)), state)
+            if bound is None:
+                return True, state
+            if op.error is not None:
+                return False, state
+            if (not bound["locked"] or bound["times"] != 1 or not self._known(state)
+                    or state[0] not in ("int", "float")):
+                return True, self.UNKNOWN
+            try:
+                value = self.coerce(state[1] + bound["times"])
+            except (TypeError, ValueError, OverflowError):
+                return True, self.UNKNOWN
+            return True, portable_key(value)
+        if call in ("get_lock", "get_obj"):
+            return True, state
+        raise self.unknown(op)

@@ -1,5 +1,11 @@
 """Semaphore and BoundedSemaphore properties (see ``ipc_spec.specs.semaphore`` for the semantics
-checked). Phased like the Lock properties: each ``Env.run`` is over before the next begins."""
+checked). Phased like the Lock properties: each ``Env.run`` is over before the next begins.
+
+The properties are methods of :class:`SemaphoreProperties`, bound to a *flavour*: an object that
+builds the semaphores (``flavour.semaphore(value)``, ``flavour.bounded(value)``) and states what
+differs between implementations of the same semantics. :class:`TestSemaphore` binds them to the
+native ``ctx.Semaphore`` and ``ctx.BoundedSemaphore``; another flavour subclasses with its own.
+"""
 
 import pytest
 from hypothesis import given
@@ -7,29 +13,67 @@ from hypothesis import strategies as st
 from hypothesis.stateful import (RuleBasedStateMachine, initialize, precondition, rule,
                                  run_state_machine_as_test)
 
-from ipc_spec.harness import Make
-from ipc_spec.history import call, macro, on
-from ipc_spec.linearizability import check_linearizable
-from ipc_spec.models import MODELS
-from ipc_spec.plugin import property_settings
+from ipc_spec.authoring import (Make, call, check_timed_out, checks, macro, on, pauses,
+                                property_settings, raised, timeouts)
 from ipc_spec.specs import semaphore as spec
-from ipc_spec.strategies import pauses, timeouts
-from ipc_spec.suite.test_lock import (HOLDS, MACHINE_STEPS, RANDOM_OPS, nonblocking_acquire,
-                                      others, random_programs, timed_acquire, two_procs)
+from ipc_spec.specs.lock import (HOLDS, RANDOM_OPS, nonblocking_acquire, others, random_op,
+                                 timed_acquire)
 
 #: Most processes a scenario uses, and the largest initial value.
 PROCS = 5
 MAX_VALUE = 3
 #: The counter of the state machine's semaphore is released no higher than this.
 MACHINE_CEILING = 5
+#: Steps of the state machine per example.
+MACHINE_STEPS = 12
 
-SEMAPHORES = [Make("Semaphore", v) for v in range(MAX_VALUE + 1)]
-BOUNDED = [Make("BoundedSemaphore", v) for v in range(MAX_VALUE + 1)]
+
+class Native(object):
+    """``ctx.Semaphore`` and ``ctx.BoundedSemaphore``, recycled by their documented reset (the
+    counter back at its initial value)."""
+
+    name = "native"
+    #: The type name of the error ``release()`` of a BoundedSemaphore at its initial value raises
+    #: (ValueError for ``threading.BoundedSemaphore`` too).
+    over_release_error = "ValueError"
+
+    @staticmethod
+    def semaphore(value):
+        return Make("Semaphore", value).recycled_by(spec.reset, often=False)
+
+    @staticmethod
+    def bounded(value):
+        return Make("BoundedSemaphore", value).recycled_by(spec.reset, often=False)
+
+    @classmethod
+    def semaphores(cls):
+        """One Semaphore of each initial value the properties use, indexed by it."""
+        return [cls.semaphore(v) for v in range(MAX_VALUE + 1)]
+
+    @classmethod
+    def bounded_semaphores(cls):
+        """One BoundedSemaphore of each initial value the properties use, indexed by it."""
+        return [cls.bounded(v) for v in range(MAX_VALUE + 1)]
+
+    @staticmethod
+    def semaphore_model(value):
+        return spec.Semaphore(value)
+
+    @staticmethod
+    def bounded_model(value):
+        return spec.BoundedSemaphore(value)
 
 
 def procs_subset(procs, min_size=0, max_size=None):
     return st.lists(st.integers(0, procs - 1), min_size=min_size,
                     max_size=procs if max_size is None else max_size, unique=True)
+
+
+@st.composite
+def two_procs(draw, procs):
+    """Two different processes of ``range(procs)``."""
+    first = draw(st.integers(0, procs - 1))
+    return first, (first + draw(st.integers(1, procs - 1))) % procs
 
 
 # -- never more than value holders ---------------------------------------------------------------
@@ -44,19 +88,6 @@ def bound_plans(draw):
     return value, plan
 
 
-@property_settings()
-@given(bound_plans())
-def test_bound(ipc_env, scenario):
-    """More processes than the semaphore's value run critical sections under it: at no instant
-    are more than ``value`` of them inside."""
-    value, plan = scenario
-    ipc_env.provision(SEMAPHORES, PROCS)
-    programs = [[macro("s", "critical", hold=hold, pause=pause) for pause, hold in row]
-                for row in plan]
-    history = ipc_env.run({"s": SEMAPHORES[value]}, programs)
-    spec.check_holders(history, "s", value, "semaphore.bound")
-
-
 # -- get_value -----------------------------------------------------------------------------------
 
 
@@ -69,34 +100,6 @@ def value_plans(draw):
     return value, procs, acquirers, releasers, draw(pauses())
 
 
-@property_settings()
-@given(value_plans())
-def test_value(ipc_env, scenario):
-    """``get_value()``, read by every process when no operation is in progress, is the initial
-    value, less the acquires, plus the releases, whichever processes made them. Skipped where
-    ``get_value()`` raises NotImplementedError (no ``sem_getvalue``)."""
-    value, procs, acquirers, releasers, pause = scenario
-    prop = "semaphore.value"
-    ipc_env.provision(SEMAPHORES, PROCS)
-    objects = ipc_env.allocate({"s": SEMAPHORES[value]}, procs)
-    read_all = [[call("s", "get_value")] for _ in range(procs)]
-    first = ipc_env.run(objects, read_all)
-    reason = spec.unsupported(first, "s")
-    if reason is not None:
-        pytest.skip("Semaphore.get_value() is not implemented here: %s" % reason)
-    spec.check_values(first, "s", value, prop)
-    if acquirers:
-        taken = ipc_env.run(objects, on({p: [call("s", "acquire", pause=pause)] for p in acquirers}))
-        spec.check_results(taken, taken.ops, True, prop, "acquire() with the counter above zero")
-    spec.check_values(ipc_env.run(objects, read_all), "s", value - len(acquirers), prop)
-    if releasers:
-        given_back = ipc_env.run(objects, on({p: [call("s", "release", pause=pause)]
-                                              for p in releasers}))
-        spec.check_results(given_back, given_back.ops, None, prop, "release()")
-    spec.check_values(ipc_env.run(objects, read_all), "s",
-                      value - len(acquirers) + len(releasers), prop)
-
-
 # -- non-blocking acquire, release from any process ------------------------------------------------
 
 
@@ -107,32 +110,6 @@ def nonblocking_plans(draw):
     forms = draw(st.lists(st.sampled_from(["positional", "keyword", "timeout"]),
                           min_size=procs, max_size=procs))
     return value, procs, forms, draw(pauses())
-
-
-@property_settings()
-@given(nonblocking_plans())
-def test_nonblocking(ipc_env, scenario):
-    """``value`` processes take the semaphore with ``acquire(False)`` (all True); at zero, every
-    process's ``acquire(False)`` returns False at once, whatever its ``timeout``; a process that
-    took nothing releases it, and then exactly one of N concurrent ``acquire(False)`` succeeds."""
-    value, procs, forms, pause = scenario
-    ipc_env.provision(SEMAPHORES, PROCS)
-    objects = ipc_env.allocate({"s": SEMAPHORES[value]}, procs)
-    if value:
-        taken = ipc_env.run(objects, on({p: [nonblocking_acquire("s", forms[p], pause)]
-                                         for p in range(value)}))
-        spec.check_results(taken, taken.ops, True, "semaphore.nonblocking",
-                           "acquire(False) with the counter above zero")
-    refused = ipc_env.run(objects, [[nonblocking_acquire("s", form, pause)] for form in forms])
-    what = "acquire(False) with the counter at zero"
-    spec.check_results(refused, refused.ops, False, "semaphore.nonblocking", what)
-    spec.check_prompt(refused, refused.ops, "semaphore.nonblocking", what)
-    released = ipc_env.run(objects, on({value: [call("s", "release", pause=pause)]}))
-    spec.check_results(released, released.ops, None, "semaphore.release_any",
-                       "release() by a process that acquired nothing")
-    race = ipc_env.run(objects, [[call("s", "acquire", False, pause=pause)] for _ in range(procs)])
-    spec.check_winners(race, race.ops, 1, "semaphore.release_any", "semaphore.nonblocking",
-                       "concurrent acquire(False) after one release")
 
 
 # -- timeouts ------------------------------------------------------------------------------------
@@ -150,41 +127,6 @@ def timeout_plans(draw):
     return value, procs, holder, taker, waits, draw(timeouts(high=0.1))
 
 
-@property_settings()
-@given(timeout_plans())
-def test_timeout(ipc_env, scenario):
-    """At zero, ``acquire(timeout=t)`` returns False, not before t and not much after; a negative
-    timeout counts as zero (False at once). Above zero, ``acquire(True, -1)`` and
-    ``acquire(timeout=t)`` succeed at once."""
-    value, procs, holder, taker, waits, timeout = scenario
-    ipc_env.provision(SEMAPHORES, PROCS)
-    objects = ipc_env.allocate({"s": SEMAPHORES[value]}, procs)
-    if value:
-        ipc_env.run(objects, on({holder: [call("s", "acquire")] * value}))
-    waiters = others(procs, holder)
-    history = ipc_env.run(objects, on({p: [timed_acquire("s", form, t, pause)]
-                                       for p, (form, t, pause) in zip(waiters, waits)}))
-    for p, (form, t, _) in zip(waiters, waits):
-        op = history.of(p)[0]
-        if form in ("keyword", "positional"):
-            spec.check_timed_out(history, [op], t, "semaphore.timeout",
-                                 "acquire(timeout=%g) with the counter at zero" % t)
-        else:
-            what = "acquire() with a negative timeout, the counter at zero"
-            spec.check_results(history, [op], False, "semaphore.negative_timeout", what)
-            spec.check_prompt(history, [op], "semaphore.negative_timeout", what)
-    free = ipc_env.run(objects, on({taker: [
-        call("s", "release"), timed_acquire("s", "minus_one", 0),
-        call("s", "release"), timed_acquire("s", "keyword", timeout)]}))
-    _, first, _, second = free.ops
-    spec.check_results(free, [first], True, "semaphore.negative_timeout",
-                       "acquire(True, -1) with the counter above zero")
-    spec.check_prompt(free, [first], "semaphore.negative_timeout",
-                      "acquire(True, -1) with the counter above zero")
-    spec.check_results(free, [second], True, "semaphore.timeout",
-                       "acquire(timeout=t) with the counter above zero")
-
-
 # -- BoundedSemaphore ----------------------------------------------------------------------------
 
 
@@ -199,34 +141,28 @@ def bounded_plans(draw):
     return value, procs, over, acquirers, releasers, again, draw(pauses())
 
 
-@property_settings()
-@given(bounded_plans())
-def test_bounded(ipc_env, scenario):
-    """A BoundedSemaphore at its initial value refuses every release with ValueError, for any
-    initial value and from any process; releases below it pass; and its counter never exceeds it:
-    of ``value + 1`` concurrent ``acquire(False)``, exactly ``value`` succeed."""
-    value, procs, over, acquirers, releasers, again, pause = scenario
-    prop = "boundedsemaphore.over_release"
-    ipc_env.provision(BOUNDED, PROCS)
-    objects = ipc_env.allocate({"s": BOUNDED[value]}, procs)
-    full = ipc_env.run(objects, on({p: [call("s", "release", pause=pause)] for p in over}))
-    spec.raised(full, full.ops, "ValueError", prop, "release() of a BoundedSemaphore(%d) at %d"
-                % (value, value))
-    if acquirers:
-        ipc_env.run(objects, on({p: [call("s", "acquire")] for p in acquirers}))
-        below = ipc_env.run(objects, on({p: [call("s", "release", pause=pause)] for p in releasers}))
-        spec.check_results(below, below.ops, None, prop, "release() below the initial value")
-    full = ipc_env.run(objects, on({p: [call("s", "release", pause=pause)] for p in again}))
-    spec.raised(full, full.ops, "ValueError", prop, "release() of a BoundedSemaphore(%d) back at %d"
-                % (value, value))
-    race = ipc_env.run(objects, [[call("s", "acquire", False, pause=pause)]
-                                 for _ in range(value + 1)])
-    spec.check_count(race, race.ops, value, "boundedsemaphore.bound",
-                     "%d concurrent acquire(False) of a BoundedSemaphore(%d) after the failed "
-                     "releases" % (value + 1, value))
-
-
 # -- linearizability ------------------------------------------------------------------------------
+
+
+@st.composite
+def random_programs(draw, procs, objects):
+    """One program a process of ``range(procs)``, each step on one of ``objects``: a dict of
+    name -> (the ops of ``RANDOM_OPS`` and others that it takes, the processes that may release
+    it). A process that may release does so twice as often as it does anything else."""
+    names = sorted(objects)
+    programs = []
+    for p in range(procs):
+        steps = []
+        for _ in range(draw(st.integers(1, 8))):
+            obj = draw(st.sampled_from(names))
+            ops, releasers = objects[obj]
+            choices = [o for o in ops if o != "release"]
+            if p in releasers:
+                choices += ["release", "release"]
+            steps.append(random_op(obj, draw(st.sampled_from(choices)), draw(timeouts(high=0.02)),
+                                   draw(pauses())))
+        programs.append(steps)
+    return programs
 
 
 @st.composite
@@ -240,32 +176,192 @@ def linearizable_plans(draw):
                                                       "b": (ops, [releaser])}))
 
 
-@property_settings()
-@given(linearizable_plans())
-def test_linearizable(ipc_env, scenario):
-    """Random concurrent programs of non-blocking, timed and negative-timeout acquires, releases
-    and ``get_value()``, on a Semaphore and a BoundedSemaphore, give a history that, for each of
-    them, some order of its operations keeping their real-time order explains with its sequential
-    model. (A BoundedSemaphore is released by one process only: racing releases near the bound are
-    not atomic in CPython.)"""
-    value, bound, programs = scenario
-    ipc_env.provision(SEMAPHORES + BOUNDED, PROCS)
-    history = ipc_env.run({"s": SEMAPHORES[value], "b": BOUNDED[bound]}, programs)
-    check_linearizable(history, {"s": MODELS["Semaphore"](value)}, "semaphore.linearizable")
-    check_linearizable(history, {"b": MODELS["BoundedSemaphore"](bound)},
-                       "boundedsemaphore.linearizable")
+# -- the properties ------------------------------------------------------------------------------
+
+
+class SemaphoreProperties(object):
+    """The Semaphore and BoundedSemaphore properties, for any flavour (class attribute
+    ``flavour``)."""
+
+    flavour = Native
+
+    @checks("semaphore.bound")
+    @property_settings()
+    @given(bound_plans())
+    def test_bound(self, ipc_env, scenario):
+        """More processes than the semaphore's value run critical sections under it: at no instant
+        are more than ``value`` of them inside."""
+        value, plan = scenario
+        ipc_env.provision(self.flavour.semaphores(), PROCS)
+        programs = [[macro("s", "lock:critical", hold=hold, pause=pause) for pause, hold in row]
+                    for row in plan]
+        history = ipc_env.run({"s": self.flavour.semaphore(value)}, programs)
+        spec.check_holders(history, "s", value, "semaphore.bound")
+
+    @checks("semaphore.value")
+    @property_settings()
+    @given(value_plans())
+    def test_value(self, ipc_env, scenario):
+        """``get_value()``, read by every process when no operation is in progress, is the initial
+        value, less the acquires, plus the releases, whichever processes made them. Skipped where
+        ``get_value()`` raises NotImplementedError (no ``sem_getvalue``)."""
+        value, procs, acquirers, releasers, pause = scenario
+        prop = "semaphore.value"
+        ipc_env.provision(self.flavour.semaphores(), PROCS)
+        objects = ipc_env.allocate({"s": self.flavour.semaphore(value)}, procs)
+        read_all = [[call("s", "get_value")] for _ in range(procs)]
+        first = ipc_env.run(objects, read_all)
+        reason = spec.unsupported(first, "s")
+        if reason is not None:
+            pytest.skip("Semaphore.get_value() is not implemented here: %s" % reason)
+        spec.check_values(first, "s", value, prop)
+        if acquirers:
+            taken = ipc_env.run(objects, on({p: [call("s", "acquire", pause=pause)]
+                                             for p in acquirers}))
+            spec.check_results(taken, taken.ops, True, prop,
+                               "acquire() with the counter above zero")
+        spec.check_values(ipc_env.run(objects, read_all), "s", value - len(acquirers), prop)
+        if releasers:
+            given_back = ipc_env.run(objects, on({p: [call("s", "release", pause=pause)]
+                                                  for p in releasers}))
+            spec.check_results(given_back, given_back.ops, None, prop, "release()")
+        spec.check_values(ipc_env.run(objects, read_all), "s",
+                          value - len(acquirers) + len(releasers), prop)
+
+    @checks("semaphore.nonblocking", "semaphore.release_any")
+    @property_settings()
+    @given(nonblocking_plans())
+    def test_nonblocking(self, ipc_env, scenario):
+        """``value`` processes take the semaphore with ``acquire(False)`` (all True); at zero, every
+        process's ``acquire(False)`` returns False at once, whatever its ``timeout``; a process that
+        took nothing releases it, and then exactly one of N concurrent ``acquire(False)``
+        succeeds."""
+        value, procs, forms, pause = scenario
+        ipc_env.provision(self.flavour.semaphores(), PROCS)
+        objects = ipc_env.allocate({"s": self.flavour.semaphore(value)}, procs)
+        if value:
+            taken = ipc_env.run(objects, on({p: [nonblocking_acquire("s", forms[p], pause)]
+                                             for p in range(value)}))
+            spec.check_results(taken, taken.ops, True, "semaphore.nonblocking",
+                               "acquire(False) with the counter above zero")
+        refused = ipc_env.run(objects, [[nonblocking_acquire("s", form, pause)] for form in forms])
+        what = "acquire(False) with the counter at zero"
+        spec.check_results(refused, refused.ops, False, "semaphore.nonblocking", what)
+        spec.check_prompt(refused, refused.ops, "semaphore.nonblocking", what)
+        released = ipc_env.run(objects, on({value: [call("s", "release", pause=pause)]}))
+        spec.check_results(released, released.ops, None, "semaphore.release_any",
+                           "release() by a process that acquired nothing")
+        race = ipc_env.run(objects, [[call("s", "acquire", False, pause=pause)]
+                                     for _ in range(procs)])
+        spec.check_winners(race, race.ops, 1, "semaphore.release_any", "semaphore.nonblocking",
+                           "concurrent acquire(False) after one release")
+
+    @checks("semaphore.timeout", "semaphore.negative_timeout")
+    @property_settings()
+    @given(timeout_plans())
+    def test_timeout(self, ipc_env, scenario):
+        """At zero, ``acquire(timeout=t)`` returns False, not before t and not much after; a
+        negative timeout counts as zero (False at once). Above zero, ``acquire(True, -1)`` and
+        ``acquire(timeout=t)`` succeed at once."""
+        value, procs, holder, taker, waits, timeout = scenario
+        ipc_env.provision(self.flavour.semaphores(), PROCS)
+        objects = ipc_env.allocate({"s": self.flavour.semaphore(value)}, procs)
+        if value:
+            ipc_env.run(objects, on({holder: [call("s", "acquire")] * value}))
+        waiters = others(procs, holder)
+        history = ipc_env.run(objects, on({p: [timed_acquire("s", form, t, pause)]
+                                           for p, (form, t, pause) in zip(waiters, waits)}))
+        for p, (form, t, _) in zip(waiters, waits):
+            op = history.of(p)[0]
+            if form in ("keyword", "positional"):
+                check_timed_out(history, [op], t, "semaphore.timeout",
+                                "acquire(timeout=%g) with the counter at zero" % t)
+            else:
+                what = "acquire() with a negative timeout, the counter at zero"
+                spec.check_results(history, [op], False, "semaphore.negative_timeout", what)
+                spec.check_prompt(history, [op], "semaphore.negative_timeout", what)
+        free = ipc_env.run(objects, on({taker: [
+            call("s", "release"), timed_acquire("s", "minus_one", 0),
+            call("s", "release"), timed_acquire("s", "keyword", timeout)]}))
+        _, first, _, second = free.ops
+        spec.check_results(free, [first], True, "semaphore.negative_timeout",
+                           "acquire(True, -1) with the counter above zero")
+        spec.check_prompt(free, [first], "semaphore.negative_timeout",
+                          "acquire(True, -1) with the counter above zero")
+        spec.check_results(free, [second], True, "semaphore.timeout",
+                           "acquire(timeout=t) with the counter above zero")
+
+    @checks("boundedsemaphore.over_release", "boundedsemaphore.bound")
+    @property_settings()
+    @given(bounded_plans())
+    def test_bounded(self, ipc_env, scenario):
+        """A BoundedSemaphore at its initial value refuses every release with ValueError (the
+        flavour's ``over_release_error``), for any initial value and from any process; releases
+        below it pass; and its counter never exceeds it: of ``value + 1`` concurrent
+        ``acquire(False)``, exactly ``value`` succeed."""
+        value, procs, over, acquirers, releasers, again, pause = scenario
+        prop = "boundedsemaphore.over_release"
+        error = self.flavour.over_release_error
+        ipc_env.provision(self.flavour.bounded_semaphores(), PROCS)
+        objects = ipc_env.allocate({"s": self.flavour.bounded(value)}, procs)
+        full = ipc_env.run(objects, on({p: [call("s", "release", pause=pause)] for p in over}))
+        raised(full, full.ops, error, prop, "release() of a BoundedSemaphore(%d) at %d"
+               % (value, value))
+        if acquirers:
+            ipc_env.run(objects, on({p: [call("s", "acquire")] for p in acquirers}))
+            below = ipc_env.run(objects, on({p: [call("s", "release", pause=pause)]
+                                             for p in releasers}))
+            spec.check_results(below, below.ops, None, prop, "release() below the initial value")
+        full = ipc_env.run(objects, on({p: [call("s", "release", pause=pause)] for p in again}))
+        raised(full, full.ops, error, prop, "release() of a BoundedSemaphore(%d) back at %d"
+               % (value, value))
+        race = ipc_env.run(objects, [[call("s", "acquire", False, pause=pause)]
+                                     for _ in range(value + 1)])
+        spec.check_count(race, race.ops, value, "boundedsemaphore.bound",
+                         "%d concurrent acquire(False) of a BoundedSemaphore(%d) after the failed "
+                         "releases" % (value + 1, value))
+
+    @checks("semaphore.linearizable", "boundedsemaphore.linearizable")
+    @property_settings()
+    @given(linearizable_plans())
+    def test_linearizable(self, ipc_env, scenario):
+        """Random concurrent programs of non-blocking, timed and negative-timeout acquires,
+        releases and ``get_value()``, on a Semaphore and a BoundedSemaphore, give a history that,
+        for each of them, some order of its operations keeping their real-time order explains with
+        its sequential model. (A BoundedSemaphore is released by one process only: racing releases
+        near the bound are not atomic in CPython.)"""
+        value, bound, programs = scenario
+        ipc_env.provision(self.flavour.semaphores() + self.flavour.bounded_semaphores(), PROCS)
+        history = ipc_env.run({"s": self.flavour.semaphore(value),
+                               "b": self.flavour.bounded(bound)}, programs)
+        spec.check_linearizable(history, "s", self.flavour.semaphore_model(value),
+                                "semaphore.linearizable")
+        spec.check_linearizable(history, "b", self.flavour.bounded_model(bound),
+                                "boundedsemaphore.linearizable")
+
+    @checks("semaphore.bound", "semaphore.nonblocking", "semaphore.negative_timeout",
+            "semaphore.timeout", "semaphore.release_any", "semaphore.value")
+    def test_semaphore_machine(self, ipc_env):
+        """Random sequences of concurrent non-blocking acquires, blocking and timed acquires,
+        releases from any process, hand-overs and ``get_value()`` agree with a model of the
+        counter."""
+        flavour = self.flavour
+        ipc_env.provision(flavour.semaphores(), PROCS)
+        run_state_machine_as_test(lambda: SemaphoreMachine(ipc_env, flavour),
+                                  settings=property_settings(stateful_step_count=MACHINE_STEPS))
 
 
 # -- a state machine: operations from any process on one Semaphore, against a model ---------------
 
 
 class SemaphoreMachine(RuleBasedStateMachine):
-    """One Semaphore; each rule is one phase in which some workers act on it at once. The model is
-    its counter."""
+    """One Semaphore of ``flavour``; each rule is one phase in which some workers act on it at
+    once. The model is its counter."""
 
-    def __init__(self, env):
+    def __init__(self, env, flavour=Native):
         super().__init__()
         self.env = env
+        self.flavour = flavour
         self.objects = None
         self.count = 0
 
@@ -274,10 +370,11 @@ class SemaphoreMachine(RuleBasedStateMachine):
 
     @initialize(value=st.integers(0, MAX_VALUE))
     def create(self, value):
-        self.objects = self.env.allocate({"s": SEMAPHORES[value]}, PROCS)
+        self.objects = self.env.allocate({"s": self.flavour.semaphore(value)}, PROCS)
         self.count = value
 
-    @rule(procs=procs_subset(PROCS, 1, 3), form=st.sampled_from(["positional", "timeout", "negative"]))
+    @rule(procs=procs_subset(PROCS, 1, 3),
+          form=st.sampled_from(["positional", "timeout", "negative"]))
     def try_acquire(self, procs, form):
         """Concurrent ``acquire(False)`` (or ``acquire(True, -1)``): exactly ``min(count, N)``
         succeed."""
@@ -305,8 +402,8 @@ class SemaphoreMachine(RuleBasedStateMachine):
     @rule(p=st.integers(0, PROCS - 1), timeout=timeouts(high=0.05))
     def time_out(self, p, timeout):
         history = self.run({p: [call("s", "acquire", timeout=timeout)]})
-        spec.check_timed_out(history, history.ops, timeout, "semaphore.timeout",
-                             "acquire(timeout=%g) with the counter at zero" % timeout)
+        check_timed_out(history, history.ops, timeout, "semaphore.timeout",
+                        "acquire(timeout=%g) with the counter at zero" % timeout)
 
     @precondition(lambda self: self.count < MACHINE_CEILING)
     @rule(procs=procs_subset(PROCS, 1, 3))
@@ -335,9 +432,7 @@ class SemaphoreMachine(RuleBasedStateMachine):
                            "acquire() while another process releases")
 
 
-def test_semaphore_machine(ipc_env):
-    """Random sequences of concurrent non-blocking acquires, blocking and timed acquires, releases
-    from any process, hand-overs and ``get_value()`` agree with a model of the counter."""
-    ipc_env.provision(SEMAPHORES, PROCS)
-    run_state_machine_as_test(lambda: SemaphoreMachine(ipc_env),
-                              settings=property_settings(stateful_step_count=MACHINE_STEPS))
+class TestSemaphore(SemaphoreProperties):
+    """The native Semaphore and BoundedSemaphore."""
+
+    flavour = Native

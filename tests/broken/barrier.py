@@ -83,3 +83,12 @@ class NoWaitingCount(Barrier):
     @property
     def n_waiting(self):
         return 0
+
+
+@breaks("Barrier")
+class WrongParties(Barrier):
+    """parties is one more than the barrier was made with."""
+
+    @property
+    def parties(self):
+        return self._parties + 1

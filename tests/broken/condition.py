@@ -1,10 +1,11 @@
-"""Broken Conditions, one broken promise each."""
+"""Broken Conditions, one broken promise each: ``@breaks("Condition")`` makes each class an
+implementation, bound here in snake case (``NotifyWakesAll`` -> ``notify_wakes_all``)."""
 
 import sys
 
 from multiprocessing.synchronize import Condition
 
-from . import Broken
+from . import Broken, breaks
 
 
 def _level(cond):
@@ -12,6 +13,7 @@ def _level(cond):
     return cond._lock._semlock._count()
 
 
+@breaks("Condition")
 class NotifyWakesAll(Condition):
     """notify(n) wakes every waiter, not at most n."""
 
@@ -19,6 +21,7 @@ class NotifyWakesAll(Condition):
         super().notify(sys.maxsize)
 
 
+@breaks("Condition")
 class NotifyWakesOne(Condition):
     """notify(n) wakes at most one waiter, whatever n; notify_all() still wakes all."""
 
@@ -29,6 +32,7 @@ class NotifyWakesOne(Condition):
         super().notify(sys.maxsize)
 
 
+@breaks("Condition")
 class NotifyAllWakesOne(Condition):
     """notify_all() wakes a single waiter."""
 
@@ -36,6 +40,7 @@ class NotifyAllWakesOne(Condition):
         self.notify(1)
 
 
+@breaks("Condition")
 class ShortWait(Condition):
     """wait(timeout) gives up after a tenth of the timeout."""
 
@@ -43,6 +48,7 @@ class ShortWait(Condition):
         return super().wait(None if timeout is None else timeout / 10)
 
 
+@breaks("Condition")
 class TimeoutReturnsTrue(Condition):
     """wait(timeout) returns True even when the timeout expired."""
 
@@ -51,6 +57,7 @@ class TimeoutReturnsTrue(Condition):
         return True
 
 
+@breaks("Condition")
 class IgnoresTimeout(Condition):
     """wait(timeout) waits for a notification however long it takes."""
 
@@ -58,6 +65,7 @@ class IgnoresTimeout(Condition):
         return super().wait(None)
 
 
+@breaks("Condition")
 class NoReacquire(Condition):
     """wait() returns without re-acquiring the lock."""
 
@@ -86,6 +94,12 @@ class ShallowRLockWait(Condition):
             self._lock.acquire()
 
 
+#: Bound by hand: the snake case of its class's name would be ``shallow_r_lock_wait``.
+shallow_rlock_wait = Broken("condition.ShallowRLockWait",
+                            Condition=lambda ctx, *a, **k: ShallowRLockWait(*a, ctx=ctx, **k))
+
+
+@breaks("Condition")
 class LosesRecursion(Condition):
     """wait() re-acquires an RLock once, not to its former recursion level."""
 
@@ -97,6 +111,7 @@ class LosesRecursion(Condition):
         return result
 
 
+@breaks("Condition")
 class WaitForNoRecheck(Condition):
     """wait_for() waits once and returns whatever the predicate says after the first wake-up."""
 
@@ -108,6 +123,7 @@ class WaitForNoRecheck(Condition):
         return result
 
 
+@breaks("Condition")
 class WaitForReturnsTrue(Condition):
     """wait_for() returns True or False rather than the predicate's last value."""
 
@@ -115,6 +131,7 @@ class WaitForReturnsTrue(Condition):
         return True if super().wait_for(predicate, timeout) else False
 
 
+@breaks("Condition")
 class WaitForIgnoresTimeout(Condition):
     """wait_for() waits until the predicate is true, however long it takes."""
 
@@ -122,6 +139,7 @@ class WaitForIgnoresTimeout(Condition):
         return super().wait_for(predicate, None)
 
 
+@breaks("Condition")
 class WaitForUnlockedPredicate(Condition):
     """wait_for() evaluates the predicate after letting go of the lock."""
 
@@ -138,6 +156,7 @@ class WaitForUnlockedPredicate(Condition):
         return super().wait_for(unlocked, timeout)
 
 
+@breaks("Condition")
 class UncheckedWait(Condition):
     """wait() without the lock waits (and times out) instead of raising."""
 
@@ -147,6 +166,7 @@ class UncheckedWait(Condition):
         return super().wait(timeout)
 
 
+@breaks("Condition")
 class UncheckedNotify(Condition):
     """notify() and notify_all() without the lock do nothing instead of raising."""
 
@@ -155,30 +175,9 @@ class UncheckedNotify(Condition):
             super().notify(n)
 
 
+@breaks("Condition")
 class IgnoresLock(Condition):
     """Condition(lock) ignores the lock it is given and uses one of its own."""
 
     def __init__(self, lock=None, *, ctx):
         super().__init__(None, ctx=ctx)
-
-
-def _impl(cls):
-    return Broken("condition." + cls.__name__, Condition=lambda ctx, *a, **k: cls(*a, ctx=ctx, **k))
-
-
-notify_wakes_all = _impl(NotifyWakesAll)
-notify_wakes_one = _impl(NotifyWakesOne)
-notify_all_wakes_one = _impl(NotifyAllWakesOne)
-short_wait = _impl(ShortWait)
-timeout_returns_true = _impl(TimeoutReturnsTrue)
-ignores_timeout = _impl(IgnoresTimeout)
-no_reacquire = _impl(NoReacquire)
-shallow_rlock_wait = _impl(ShallowRLockWait)
-loses_recursion = _impl(LosesRecursion)
-wait_for_no_recheck = _impl(WaitForNoRecheck)
-wait_for_returns_true = _impl(WaitForReturnsTrue)
-wait_for_ignores_timeout = _impl(WaitForIgnoresTimeout)
-wait_for_unlocked_predicate = _impl(WaitForUnlockedPredicate)
-unchecked_wait = _impl(UncheckedWait)
-unchecked_notify = _impl(UncheckedNotify)
-ignores_lock = _impl(IgnoresLock)

@@ -1,10 +1,13 @@
 """Broken Pipes, Connections and connection.wait, and synchronization objects or queues that break
-the inheritance rule: one broken promise each.
+the inheritance rule: one broken promise each. ``@breaks("Pipe", build=_ends)`` makes each
+Connection subclass an implementation whose ``Pipe`` gives ends of that class, bound here in snake
+case (``HoldFirst`` -> ``hold_first``).
 
-**How a broken Pipe reaches an example and not the harness.** The harness makes its own plumbing
-with ``ctx.Pipe()`` (no argument); the suite's ``pipe`` factory always passes ``duplex=`` by
-keyword. The ``Pipe`` replacements here (:func:`_pipe_of`) break only the calls that pass
-``duplex=`` and hand every other call to the real ``Pipe``, so the harness's pipes stay sound.
+**Which Pipes are broken.** Every ``Pipe`` of the implementation: the harness uses none for itself
+(its plumbing is the operating system's, ``ipc_spec._wire``), and the standard library's queues
+make their pipes with ``multiprocessing.connection.Pipe``, not through the context, so the only
+``Pipe`` calls are the suite's (``ipc_spec.specs.connection.pipe``, which passes ``duplex=`` by
+keyword; nothing here depends on that).
 
 **Pickling.** A broken end is a real Connection whose class was switched to a subclass defined
 here. ``multiprocessing.reduction.register`` maps exact types, so the stdlib reducer for
@@ -13,8 +16,8 @@ registered with :func:`_reduce`, which duplicates the descriptor the same way an
 instance of the subclass, so the ends reach spawn and forkserver workers intact.
 
 **connection.wait.** The kit takes ``wait`` from the module of the connection's class (see
-``ipc_spec._child.conn_wait_function``): this module's :func:`wait` is the real one except for the
-classes that break it.
+``ipc_spec.ops.connection.conn_wait_function``): this module's :func:`wait` is the real one except
+for the classes that break it.
 """
 
 import multiprocessing.connection
@@ -23,7 +26,7 @@ from multiprocessing.connection import Connection
 from multiprocessing.queues import Queue
 from multiprocessing.synchronize import Lock
 
-from . import Broken
+from . import Broken, breaks
 
 _real_wait = multiprocessing.connection.wait
 _NOTHING = object()
@@ -47,22 +50,17 @@ def _registered(cls):
     return cls
 
 
-def _pipe_of(cls, duplex=None):
-    """A ``Pipe`` factory whose ends (for calls passing ``duplex=``) are of class ``cls`` (the real
-    one if None), the pipe being duplex if ``duplex`` is True whatever the caller asked."""
+def _ends(cls, real, *args, **kwargs):
+    """``real.Pipe(*args, **kwargs)`` (``real``: the real context), its ends switched to ``cls``."""
+    ends = real.Pipe(*args, **kwargs)
+    for end in ends:
+        end.__class__ = cls
+    return ends
 
-    def Pipe(real, *args, **kwargs):
-        if "duplex" not in kwargs:  # the harness's own plumbing
-            return real.Pipe(*args, **kwargs)
-        if duplex is not None:
-            kwargs["duplex"] = duplex
-        ends = real.Pipe(*args, **kwargs)
-        if cls is not None:
-            for end in ends:
-                end.__class__ = cls
-        return ends
 
-    return Pipe
+def _two_way(real, *args, **kwargs):
+    """``Pipe`` that is duplex whatever the caller asked."""
+    return real.Pipe(duplex=True)
 
 
 def _nbytes(buf):
@@ -78,6 +76,7 @@ def _write_at(buf, offset, data):
 # -- order and equality ------------------------------------------------------------------------
 
 
+@breaks("Pipe", build=_ends)
 @_registered
 class HoldFirst(Connection):
     """Holds the first object sent back and sends it right after the second."""
@@ -101,6 +100,7 @@ def _json_like(value):
     return value
 
 
+@breaks("Pipe", build=_ends)
 @_registered
 class TuplesAsLists(Connection):
     """Sends tuples as lists (as a JSON transport would)."""
@@ -112,6 +112,7 @@ class TuplesAsLists(Connection):
 # -- large messages ----------------------------------------------------------------------------
 
 
+@breaks("Pipe", build=_ends)
 @_registered
 class TruncatesBig(Connection):
     """Cuts every message (pickled or raw) to its first MiB."""
@@ -123,6 +124,7 @@ class TruncatesBig(Connection):
 # -- bytes -------------------------------------------------------------------------------------
 
 
+@breaks("Pipe", build=_ends)
 @_registered
 class SliceIgnoresSize(Connection):
     """send_bytes(buf, offset, size) sends everything from ``offset`` on, whatever ``size``."""
@@ -137,6 +139,7 @@ def _send_args_valid(n, offset, size):
     return 0 <= offset <= n and (size is None or (size >= 0 and offset + size <= n))
 
 
+@breaks("Pipe", build=_ends)
 @_registered
 class IntoIgnoresOffset(Connection):
     """recv_bytes_into(buf, offset) writes the message at the start of ``buf`` (it still checks
@@ -152,6 +155,7 @@ class IntoIgnoresOffset(Connection):
         return len(data)
 
 
+@breaks("Pipe", build=_ends)
 @_registered
 class TruncatingInto(Connection):
     """recv_bytes_into a buffer too short for the message writes what fits and returns that many
@@ -166,6 +170,7 @@ class TruncatingInto(Connection):
         return len(data)
 
 
+@breaks("Pipe", build=_ends)
 @_registered
 class ClampsOffsets(Connection):
     """Offsets and sizes outside the buffer are clamped into it instead of raising ValueError."""
@@ -181,6 +186,7 @@ class ClampsOffsets(Connection):
         return super().recv_bytes_into(buf, min(max(offset, 0), _nbytes(buf)))
 
 
+@breaks("Pipe", build=_ends)
 @_registered
 class IgnoresMaxlength(Connection):
     """recv_bytes(maxlength) returns a message longer than ``maxlength``."""
@@ -189,6 +195,7 @@ class IgnoresMaxlength(Connection):
         return super().recv_bytes()
 
 
+@breaks("Pipe", build=_ends)
 @_registered
 class StrictMaxlength(Connection):
     """recv_bytes(maxlength) raises OSError for a message exactly ``maxlength`` long, too."""
@@ -205,6 +212,7 @@ class StrictMaxlength(Connection):
 # -- poll --------------------------------------------------------------------------------------
 
 
+@breaks("Pipe", build=_ends)
 @_registered
 class EarlyPoll(Connection):
     """poll(timeout) does not wait for the timeout: it answers at once (a wide margin, so that no
@@ -214,6 +222,7 @@ class EarlyPoll(Connection):
         return super().poll(0.0 if timeout else timeout)
 
 
+@breaks("Pipe", build=_ends)
 @_registered
 class PollTrueOnNothing(Connection):
     """poll() says there is data when there is none."""
@@ -222,6 +231,7 @@ class PollTrueOnNothing(Connection):
         return True
 
 
+@breaks("Pipe", build=_ends)
 @_registered
 class BlindPoll(Connection):
     """poll() and poll(0) never see a waiting message."""
@@ -235,6 +245,7 @@ class BlindPoll(Connection):
 # -- end of file -------------------------------------------------------------------------------
 
 
+@breaks("Pipe", build=_ends)
 @_registered
 class NoEof(Connection):
     """Reads at end of file return nothing (None, or 0 bytes) instead of raising EOFError."""
@@ -261,12 +272,14 @@ class NoEof(Connection):
 # -- connection.wait ---------------------------------------------------------------------------
 
 
+@breaks("Pipe", build=_ends)
 @_registered
 class EarlyWait(Connection):
     """connection.wait over these does not wait for its timeout: it answers at once (see
     :func:`wait`)."""
 
 
+@breaks("Pipe", build=_ends)
 @_registered
 class WaitAll(Connection):
     """connection.wait over these returns every object it was given once any is ready."""
@@ -287,6 +300,7 @@ def wait(object_list, timeout=None):
 # -- the inheritance rule ----------------------------------------------------------------------
 
 
+@breaks("Lock")
 class FreeLock(Lock):
     """A Lock that pickles at any time (no "only through inheritance" RuntimeError)."""
 
@@ -295,6 +309,7 @@ class FreeLock(Lock):
         return (sl.handle, sl.kind, sl.maxvalue, sl.name)
 
 
+@breaks("Queue")
 class EagerQueue(Queue):
     """A Queue whose put() pickles the object itself, raising there, instead of leaving it to the
     feeder thread."""
@@ -304,26 +319,5 @@ class EagerQueue(Queue):
         return super().put(obj, block, timeout)
 
 
-def _impl(cls, **kwargs):
-    return Broken("connection." + cls.__name__, Pipe=_pipe_of(cls, **kwargs))
-
-
-hold_first = _impl(HoldFirst)
-tuples_as_lists = _impl(TuplesAsLists)
-truncates_big = _impl(TruncatesBig)
-slice_ignores_size = _impl(SliceIgnoresSize)
-into_ignores_offset = _impl(IntoIgnoresOffset)
-truncating_into = _impl(TruncatingInto)
-clamps_offsets = _impl(ClampsOffsets)
-ignores_maxlength = _impl(IgnoresMaxlength)
-strict_maxlength = _impl(StrictMaxlength)
-early_poll = _impl(EarlyPoll)
-poll_true_on_nothing = _impl(PollTrueOnNothing)
-blind_poll = _impl(BlindPoll)
-no_eof = _impl(NoEof)
-early_wait = _impl(EarlyWait)
-wait_all = _impl(WaitAll)
-two_way = Broken("connection.TwoWay", Pipe=_pipe_of(None, duplex=True))
-free_lock = Broken("inheritance.FreeLock", Lock=lambda ctx: FreeLock(ctx=ctx))
-eager_queue = Broken("inheritance.EagerQueue",
-                     Queue=lambda ctx, maxsize=0: EagerQueue(maxsize, ctx=ctx))
+#: Pipe(duplex=False) gives a duplex pair: neither end refuses the wrong direction.
+two_way = Broken("connection.TwoWay", Pipe=_two_way)

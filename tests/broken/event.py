@@ -1,9 +1,10 @@
-"""Broken Events, one broken promise each."""
+"""Broken Events, one broken promise each: ``@breaks("Event")`` makes each class an
+implementation, bound here in snake case (``WakesOne`` -> ``wakes_one``)."""
 
 import time
 from multiprocessing.synchronize import Event
 
-from . import Broken
+from . import breaks
 
 #: Seconds the deliberately slow Events below add: more than the LATE their self-tests allow.
 DELAY = 0.1
@@ -11,6 +12,7 @@ DELAY = 0.1
 EARLY = 0.02
 
 
+@breaks("Event")
 class WakesOne(Event):
     """set() wakes one waiting process, not all of them (``notify`` for ``notify_all``)."""
 
@@ -21,6 +23,7 @@ class WakesOne(Event):
             self._cond.notify()
 
 
+@breaks("Event")
 class ReturnsNone(Event):
     """wait() returns None, as before Python 3.1, instead of True."""
 
@@ -29,6 +32,7 @@ class ReturnsNone(Event):
         return None
 
 
+@breaks("Event")
 class NeverBlocks(Event):
     """wait() returns True at once, set or not."""
 
@@ -36,6 +40,7 @@ class NeverBlocks(Event):
         return True
 
 
+@breaks("Event")
 class SetRaises(Event):
     """set() sets the flag and wakes the waiters, then raises."""
 
@@ -44,6 +49,7 @@ class SetRaises(Event):
         raise OSError("set() failed after setting the flag")
 
 
+@breaks("Event")
 class RaisesOnTimeout(Event):
     """wait(timeout) raises TimeoutError when it times out, instead of returning False."""
 
@@ -53,6 +59,7 @@ class RaisesOnTimeout(Event):
         return True
 
 
+@breaks("Event")
 class ShortTimeout(Event):
     """wait(timeout) gives up at once when the timeout is EARLY seconds or more.
 
@@ -66,6 +73,7 @@ class ShortTimeout(Event):
         return super().wait(timeout)
 
 
+@breaks("Event")
 class TrueOnTimeout(Event):
     """wait(timeout) returns True when it times out."""
 
@@ -74,6 +82,7 @@ class TrueOnTimeout(Event):
         return True
 
 
+@breaks("Event")
 class LateTimeout(Event):
     """wait(timeout) returns False DELAY seconds after its timeout."""
 
@@ -84,6 +93,7 @@ class LateTimeout(Event):
         return result
 
 
+@breaks("Event")
 class Forgets(Event):
     """set() wakes the processes waiting, but leaves the flag false (a pulse)."""
 
@@ -95,6 +105,7 @@ class Forgets(Event):
             self._flag.acquire(False)
 
 
+@breaks("Event")
 class SlowWhenSet(Event):
     """wait() on an event already set returns True, but only after DELAY seconds."""
 
@@ -104,6 +115,7 @@ class SlowWhenSet(Event):
         return super().wait(timeout)
 
 
+@breaks("Event")
 class InitiallySet(Event):
     """The flag starts true."""
 
@@ -112,6 +124,7 @@ class InitiallySet(Event):
         self.set()
 
 
+@breaks("Event")
 class LocalFlag(Event):
     """is_set() reports a flag of this process's own: what this process last did with set() and
     clear()."""
@@ -132,6 +145,7 @@ class LocalFlag(Event):
         return self._local
 
 
+@breaks("Event")
 class ClearIgnored(Event):
     """clear() does nothing."""
 
@@ -139,6 +153,7 @@ class ClearIgnored(Event):
         pass
 
 
+@breaks("Event")
 class WaitRemembers(Event):
     """wait() returns True at once in a process that has ever seen the flag true (a process-local
     cache, never invalidated by clear())."""
@@ -159,22 +174,3 @@ class WaitRemembers(Event):
         self._seen = self._seen or result
         return result
 
-
-def _impl(cls):
-    return Broken("event." + cls.__name__, Event=lambda ctx, *a, **k: cls(*a, ctx=ctx, **k))
-
-
-wakes_one = _impl(WakesOne)
-returns_none = _impl(ReturnsNone)
-never_blocks = _impl(NeverBlocks)
-set_raises = _impl(SetRaises)
-raises_on_timeout = _impl(RaisesOnTimeout)
-short_timeout = _impl(ShortTimeout)
-true_on_timeout = _impl(TrueOnTimeout)
-late_timeout = _impl(LateTimeout)
-forgets = _impl(Forgets)
-slow_when_set = _impl(SlowWhenSet)
-initially_set = _impl(InitiallySet)
-local_flag = _impl(LocalFlag)
-clear_ignored = _impl(ClearIgnored)
-wait_remembers = _impl(WaitRemembers)

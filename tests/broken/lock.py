@@ -1,4 +1,5 @@
-"""Broken Locks and RLocks, one broken promise each.
+"""Broken Locks and RLocks, one broken promise each: ``@breaks("Lock")`` (or ``"RLock"``) makes
+each class an implementation, bound here in snake case (``TwoHolders`` -> ``two_holders``).
 
 They subclass the real classes of ``multiprocessing.synchronize``. A SemLock sets its ``acquire``
 and ``release`` as instance attributes in ``_make_methods`` (in ``__init__``, and again when it is
@@ -8,7 +9,7 @@ the real class pickles.
 
 from multiprocessing.synchronize import RECURSIVE_MUTEX, SEMAPHORE, Lock, RLock, SemLock
 
-from . import Broken
+from . import breaks
 
 # -- mixins, each breaking one promise of acquire() or release() (Semaphores use them too) ---------
 
@@ -111,6 +112,7 @@ class OwnerOnlyReleaseMixin(_Acquire, _Release):
 # -- Lock ----------------------------------------------------------------------------------------
 
 
+@breaks("Lock")
 class TwoHolders(Lock):
     """Admits two holders at once: a Semaphore(2) dressed as a Lock."""
 
@@ -118,34 +120,42 @@ class TwoHolders(Lock):
         SemLock.__init__(self, SEMAPHORE, 2, 2, ctx=ctx)
 
 
+@breaks("Lock")
 class AcquireReturnsNone(AcquireReturnsNoneMixin, Lock):
     pass
 
 
+@breaks("Lock")
 class ShortTimeout(ShortTimeoutMixin, Lock):
     pass
 
 
+@breaks("Lock")
 class NegativeTimeoutBlocks(NegativeTimeoutBlocksMixin, Lock):
     pass
 
 
-class NonBlockingSucceeds(NonBlockingSucceedsMixin, Lock):
+@breaks("Lock")
+class NonblockingSucceeds(NonBlockingSucceedsMixin, Lock):
     pass
 
 
-class NonBlockingBlocks(NonBlockingBlocksMixin, Lock):
+@breaks("Lock")
+class NonblockingBlocks(NonBlockingBlocksMixin, Lock):
     pass
 
 
-class NonBlockingWaits(NonBlockingWaitsMixin, Lock):
+@breaks("Lock")
+class NonblockingWaits(NonBlockingWaitsMixin, Lock):
     pass
 
 
+@breaks("Lock")
 class OwnerOnlyRelease(OwnerOnlyReleaseMixin, Lock):
     pass
 
 
+@breaks("Lock")
 class SilentRelease(_Release, Lock):
     """``release()`` of an unlocked lock passes silently (and changes nothing)."""
 
@@ -156,6 +166,7 @@ class SilentRelease(_Release, Lock):
             pass
 
 
+@breaks("Lock")
 class ExitKeepsLocked(Lock):
     """Leaving a ``with`` block does not release the lock."""
 
@@ -166,6 +177,7 @@ class ExitKeepsLocked(Lock):
 # -- RLock ---------------------------------------------------------------------------------------
 
 
+@breaks("RLock")
 class NotReentrant(RLock):
     """A plain lock: its owner blocks (or fails) when it acquires it again."""
 
@@ -173,6 +185,7 @@ class NotReentrant(RLock):
         SemLock.__init__(self, SEMAPHORE, 1, 1, ctx=ctx)
 
 
+@breaks("RLock")
 class TwoOwners(RLock):
     """Two processes can own it at once."""
 
@@ -180,6 +193,7 @@ class TwoOwners(RLock):
         SemLock.__init__(self, RECURSIVE_MUTEX, 2, 2, ctx=ctx)
 
 
+@breaks("RLock")
 class FreesAfterOneRelease(_Release, RLock):
     """One release by the owner unlocks it, whatever the recursion level."""
 
@@ -188,6 +202,7 @@ class FreesAfterOneRelease(_Release, RLock):
             real()
 
 
+@breaks("RLock")
 class NonOwnerReleaseSilent(_Release, RLock):
     """``release()`` by a process that does not own it passes silently (the owner keeps it)."""
 
@@ -199,6 +214,7 @@ class NonOwnerReleaseSilent(_Release, RLock):
                 raise
 
 
+@breaks("RLock")
 class UnownedReleaseSilent(_Release, RLock):
     """``release()`` of an RLock nobody owns passes silently."""
 
@@ -210,37 +226,11 @@ class UnownedReleaseSilent(_Release, RLock):
                 raise
 
 
-class RShortTimeout(ShortTimeoutMixin, RLock):
+@breaks("RLock")
+class RlockShortTimeout(ShortTimeoutMixin, RLock):
     pass
 
 
-class RNegativeTimeoutBlocks(NegativeTimeoutBlocksMixin, RLock):
+@breaks("RLock")
+class RlockNegativeTimeoutBlocks(NegativeTimeoutBlocksMixin, RLock):
     pass
-
-
-def _lock(cls):
-    return Broken("lock." + cls.__name__, Lock=lambda ctx: cls(ctx=ctx))
-
-
-def _rlock(cls):
-    return Broken("rlock." + cls.__name__, RLock=lambda ctx: cls(ctx=ctx))
-
-
-two_holders = _lock(TwoHolders)
-acquire_returns_none = _lock(AcquireReturnsNone)
-short_timeout = _lock(ShortTimeout)
-negative_timeout_blocks = _lock(NegativeTimeoutBlocks)
-nonblocking_succeeds = _lock(NonBlockingSucceeds)
-nonblocking_blocks = _lock(NonBlockingBlocks)
-nonblocking_waits = _lock(NonBlockingWaits)
-owner_only_release = _lock(OwnerOnlyRelease)
-silent_release = _lock(SilentRelease)
-exit_keeps_locked = _lock(ExitKeepsLocked)
-
-not_reentrant = _rlock(NotReentrant)
-two_owners = _rlock(TwoOwners)
-frees_after_one_release = _rlock(FreesAfterOneRelease)
-non_owner_release_silent = _rlock(NonOwnerReleaseSilent)
-unowned_release_silent = _rlock(UnownedReleaseSilent)
-rlock_short_timeout = _rlock(RShortTimeout)
-rlock_negative_timeout_blocks = _rlock(RNegativeTimeoutBlocks)

@@ -1,8 +1,11 @@
-"""Broken queues, one broken promise each.
+"""Broken queues, one broken promise each: ``@breaks("Queue")`` (or ``"JoinableQueue"``,
+``"SimpleQueue"``) makes each class an implementation, bound here in snake case
+(``FullPasses`` -> ``full_passes``).
 
-A break of Queue's own methods is applied to both Queue and JoinableQueue (a mixin on each), so that
-properties drawing either kind see it. Extra state lives in attributes set lazily in the process
-that uses the queue (a queue's pickled state is fixed, so nothing else would reach a spawned child).
+A break of Queue's own methods that properties drawing either Queue or JoinableQueue must see is a
+mixin applied to both, and its implementation replaces both factories (a plain ``Broken`` line:
+one class cannot be both). Extra state lives in attributes set lazily in the process that uses the
+queue (a queue's pickled state is fixed, so nothing else would reach a spawned child).
 """
 
 import time
@@ -10,7 +13,7 @@ from multiprocessing.queues import JoinableQueue, Queue, SimpleQueue
 from multiprocessing.reduction import ForkingPickler
 from queue import Empty
 
-from . import Broken
+from . import Broken, breaks
 
 #: Bytes a pipe holds on Linux before a writer blocks.
 PIPE_BUFFER = 65536
@@ -244,62 +247,77 @@ class JoinableSwapsPairs(_SwapsPairs, JoinableQueue):
     pass
 
 
+@breaks("Queue")
 class FullPasses(_FullPasses, Queue):
     pass
 
 
+@breaks("Queue")
 class FullBlocks(_FullBlocks, Queue):
     pass
 
 
+@breaks("Queue")
 class ShortPutTimeout(_ShortPutTimeout, Queue):
     pass
 
 
+@breaks("Queue")
 class GetKeepsSlot(_GetKeepsSlot, Queue):
     pass
 
 
+@breaks("Queue")
 class ShortGetTimeout(_ShortGetTimeout, Queue):
     pass
 
 
+@breaks("Queue")
 class EmptyReturnsNone(_EmptyReturnsNone, Queue):
     pass
 
 
+@breaks("Queue")
 class GetTimeoutIgnored(_GetTimeoutIgnored, Queue):
     pass
 
 
+@breaks("Queue")
 class NoFlushOnExit(_NoFlushOnExit, Queue):
     pass
 
 
+@breaks("Queue")
 class CloseIgnored(_CloseIgnored, Queue):
     pass
 
 
+@breaks("Queue")
 class CloseDiscards(_CloseDiscards, Queue):
     pass
 
 
+@breaks("Queue")
 class SizesNotBools(_SizesNotBools, Queue):
     pass
 
 
+@breaks("Queue")
 class QsizeUnknown(_QsizeUnknown, Queue):
     pass
 
 
+@breaks("Queue")
 class CloseStopsEveryone(_CloseStopsEveryone, Queue):
     pass
 
 
+@breaks("Queue")
 class JoinThreadFails(_JoinThreadFails, Queue):
     pass
 
 
+@breaks("JoinableQueue")
 class JoinOffByOne(JoinableQueue):
     """join() returns once at most one task is unfinished."""
 
@@ -308,6 +326,7 @@ class JoinOffByOne(JoinableQueue):
             time.sleep(0.0005)
 
 
+@breaks("JoinableQueue")
 class TaskDoneUnchecked(JoinableQueue):
     """task_done() called more times than items were put does not raise."""
 
@@ -321,6 +340,7 @@ class TaskDoneUnchecked(JoinableQueue):
 # -- SimpleQueue -------------------------------------------------------------------------------
 
 
+@breaks("SimpleQueue")
 class SimpleDropsEveryThird(SimpleQueue):
     """Every third put of a process vanishes."""
 
@@ -330,6 +350,7 @@ class SimpleDropsEveryThird(SimpleQueue):
         return super().put(obj)
 
 
+@breaks("SimpleQueue")
 class SimpleDuplicates(SimpleQueue):
     """Every third put of a small item (pickle under 4 KiB) puts it twice."""
 
@@ -339,6 +360,7 @@ class SimpleDuplicates(SimpleQueue):
             super().put(obj)
 
 
+@breaks("SimpleQueue")
 class SimpleSwapsPairs(SimpleQueue):
     """get() takes two items when a second one comes within 50 ms, and returns them in reverse
     order."""
@@ -356,6 +378,7 @@ class SimpleSwapsPairs(SimpleQueue):
         return ForkingPickler.loads(data)
 
 
+@breaks("SimpleQueue")
 class SimpleEmptyAlwaysTrue(SimpleQueue):
     """empty() is always True."""
 
@@ -363,6 +386,7 @@ class SimpleEmptyAlwaysTrue(SimpleQueue):
         return True
 
 
+@breaks("SimpleQueue")
 class SimpleEmptyNeverTrue(SimpleQueue):
     """empty() is always False."""
 
@@ -370,6 +394,7 @@ class SimpleEmptyNeverTrue(SimpleQueue):
         return False
 
 
+@breaks("SimpleQueue")
 class SimpleCloseNoop(SimpleQueue):
     """close() does nothing."""
 
@@ -377,45 +402,15 @@ class SimpleCloseNoop(SimpleQueue):
         pass
 
 
-def _queue(cls, joinable=None):
-    overrides = {"Queue": lambda ctx, *a, **k: cls(*a, ctx=ctx, **k)}
-    if joinable is not None:
-        overrides["JoinableQueue"] = lambda ctx, *a, **k: joinable(*a, ctx=ctx, **k)
-    return Broken("queue." + cls.__name__, **overrides)
-
-
-def _joinable(cls):
+def _both(cls, joinable):
+    """An implementation whose Queue is ``cls`` and whose JoinableQueue is ``joinable`` (the same
+    mixin on each)."""
     return Broken("queue." + cls.__name__,
-                  JoinableQueue=lambda ctx, *a, **k: cls(*a, ctx=ctx, **k))
+                  Queue=lambda ctx, *a, **k: cls(*a, ctx=ctx, **k),
+                  JoinableQueue=lambda ctx, *a, **k: joinable(*a, ctx=ctx, **k))
 
 
-def _simple(cls):
-    return Broken("queue." + cls.__name__, SimpleQueue=lambda ctx, *a, **k: cls(*a, ctx=ctx, **k))
-
-
-drops_every_third = _queue(DropsEveryThird, JoinableDropsEveryThird)
-drops_big = _queue(DropsBig, JoinableDropsBig)
-duplicates = _queue(Duplicates, JoinableDuplicates)
-swaps_pairs = _queue(SwapsPairs, JoinableSwapsPairs)
-full_passes = _queue(FullPasses)
-full_blocks = _queue(FullBlocks)
-short_put_timeout = _queue(ShortPutTimeout)
-get_keeps_slot = _queue(GetKeepsSlot)
-short_get_timeout = _queue(ShortGetTimeout)
-empty_returns_none = _queue(EmptyReturnsNone)
-get_timeout_ignored = _queue(GetTimeoutIgnored)
-no_flush_on_exit = _queue(NoFlushOnExit)
-close_ignored = _queue(CloseIgnored)
-close_discards = _queue(CloseDiscards)
-sizes_not_bools = _queue(SizesNotBools)
-qsize_unknown = _queue(QsizeUnknown)
-close_stops_everyone = _queue(CloseStopsEveryone)
-join_thread_fails = _queue(JoinThreadFails)
-join_off_by_one = _joinable(JoinOffByOne)
-task_done_unchecked = _joinable(TaskDoneUnchecked)
-simple_drops_every_third = _simple(SimpleDropsEveryThird)
-simple_duplicates = _simple(SimpleDuplicates)
-simple_swaps_pairs = _simple(SimpleSwapsPairs)
-simple_empty_always_true = _simple(SimpleEmptyAlwaysTrue)
-simple_empty_never_true = _simple(SimpleEmptyNeverTrue)
-simple_close_noop = _simple(SimpleCloseNoop)
+drops_every_third = _both(DropsEveryThird, JoinableDropsEveryThird)
+drops_big = _both(DropsBig, JoinableDropsBig)
+duplicates = _both(Duplicates, JoinableDuplicates)
+swaps_pairs = _both(SwapsPairs, JoinableSwapsPairs)

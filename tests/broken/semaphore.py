@@ -1,12 +1,13 @@
 """Broken Semaphores and BoundedSemaphores, one broken promise each (the acquire/release mixins are
-those of the broken Locks)."""
+those of the broken Locks): ``@breaks("Semaphore")`` (or ``"BoundedSemaphore"``) makes each class an
+implementation, bound here in snake case (``ExtraHolder`` -> ``extra_holder``)."""
 
 from multiprocessing.synchronize import (SEM_VALUE_MAX, SEMAPHORE, BoundedSemaphore, Semaphore,
                                          SemLock)
 
-from . import Broken
-from .lock import (AcquireReturnsNoneMixin, NegativeTimeoutBlocksMixin, NonBlockingSucceedsMixin, OwnerOnlyReleaseMixin,
-                   ShortTimeoutMixin, _Release)
+from . import breaks
+from .lock import (AcquireReturnsNoneMixin, NegativeTimeoutBlocksMixin, NonBlockingSucceedsMixin,
+                   OwnerOnlyReleaseMixin, ShortTimeoutMixin, _Release)
 
 
 class _KeepsInitial(object):
@@ -24,6 +25,7 @@ class _KeepsInitial(object):
         super().__setstate__(state[0])
 
 
+@breaks("Semaphore")
 class ExtraHolder(Semaphore):
     """Admits one holder more than its value."""
 
@@ -31,6 +33,7 @@ class ExtraHolder(Semaphore):
         SemLock.__init__(self, SEMAPHORE, value + 1, SEM_VALUE_MAX, ctx=ctx)
 
 
+@breaks("Semaphore")
 class StaleValue(_KeepsInitial, Semaphore):
     """``get_value()`` always reports the initial value."""
 
@@ -38,26 +41,32 @@ class StaleValue(_KeepsInitial, Semaphore):
         return self._initial
 
 
+@breaks("Semaphore")
 class AcquireReturnsNone(AcquireReturnsNoneMixin, Semaphore):
     pass
 
 
-class NonBlockingSucceeds(NonBlockingSucceedsMixin, Semaphore):
+@breaks("Semaphore")
+class NonblockingSucceeds(NonBlockingSucceedsMixin, Semaphore):
     pass
 
 
+@breaks("Semaphore")
 class ShortTimeout(ShortTimeoutMixin, Semaphore):
     pass
 
 
+@breaks("Semaphore")
 class NegativeTimeoutBlocks(NegativeTimeoutBlocksMixin, Semaphore):
     pass
 
 
+@breaks("Semaphore")
 class OwnerOnlyRelease(OwnerOnlyReleaseMixin, Semaphore):
     pass
 
 
+@breaks("BoundedSemaphore")
 class AcceptsOverRelease(BoundedSemaphore):
     """No bound: releases above the initial value pass."""
 
@@ -65,6 +74,7 @@ class AcceptsOverRelease(BoundedSemaphore):
         SemLock.__init__(self, SEMAPHORE, value, SEM_VALUE_MAX, ctx=ctx)
 
 
+@breaks("BoundedSemaphore")
 class RaisesButCounts(_KeepsInitial, _Release, BoundedSemaphore):
     """An over-release raises ValueError, but only after incrementing the counter."""
 
@@ -77,24 +87,3 @@ class RaisesButCounts(_KeepsInitial, _Release, BoundedSemaphore):
         real()
         if over:
             raise ValueError("semaphore or lock released too many times")
-
-
-def _sem(cls):
-    return Broken("semaphore." + cls.__name__,
-                  Semaphore=lambda ctx, *a, **k: cls(*a, ctx=ctx, **k))
-
-
-def _bounded(cls):
-    return Broken("boundedsemaphore." + cls.__name__,
-                  BoundedSemaphore=lambda ctx, *a, **k: cls(*a, ctx=ctx, **k))
-
-
-extra_holder = _sem(ExtraHolder)
-stale_value = _sem(StaleValue)
-acquire_returns_none = _sem(AcquireReturnsNone)
-nonblocking_succeeds = _sem(NonBlockingSucceeds)
-short_timeout = _sem(ShortTimeout)
-negative_timeout_blocks = _sem(NegativeTimeoutBlocks)
-owner_only_release = _sem(OwnerOnlyRelease)
-accepts_over_release = _bounded(AcceptsOverRelease)
-raises_but_counts = _bounded(RaisesButCounts)

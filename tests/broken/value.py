@@ -1,5 +1,11 @@
 """Broken Value, Array, RawValue and RawArray, one broken promise each.
 
+A broken synchronized wrapper is a class, made an implementation by ``@breaks("Value",
+build=...)`` and bound in snake case (``FreshLockPerCall`` -> ``fresh_lock_per_call``). The others
+are not subclasses of one real class: factories that build real objects with other arguments
+(``Broken(name, Value=...)``), and arrays whose bug is a mixin over both real array wrappers
+(``SynchronizedArray``, and ``SynchronizedString`` for c_char arrays: :func:`_broken_array`).
+
 Wrappers that must keep their broken class in a child started by spawn or forkserver pickle as
 ``(class, (object, lock))`` (the real wrappers rebuild as plain ``Synchronized*``).
 """
@@ -9,7 +15,7 @@ import threading
 from multiprocessing.sharedctypes import (Synchronized, SynchronizedArray, SynchronizedString,
                                           typecode_to_type)
 
-from . import Broken
+from . import Broken, breaks
 
 
 def _lock(ctx, lock):
@@ -78,6 +84,14 @@ process_local = Broken("value.ProcessLocal", Value=_local_value,
                        RawValue=lambda ctx, code, *args: _local_value(ctx, code, *args))
 
 
+def _wrapped(cls, ctx, typecode_or_type, *args, lock=True):
+    """``Value(typecode_or_type, *args, lock=lock)`` as a real one is, but wrapped in ``cls``."""
+    obj = ctx.RawValue(typecode_or_type, *args)
+    lock = _lock(ctx, lock)
+    return obj if lock is None else cls(obj, lock)
+
+
+@breaks("Value", build=_wrapped)
 class FreshLockPerCall(_KeepClass, Synchronized):
     """get_lock() returns a new lock at every call, shared with nobody."""
 
@@ -85,6 +99,7 @@ class FreshLockPerCall(_KeepClass, Synchronized):
         return threading.RLock()
 
 
+@breaks("Value", build=_wrapped)
 class UnlockedWith(_KeepClass, Synchronized):
     """``with v:`` does not take the lock."""
 
@@ -93,18 +108,6 @@ class UnlockedWith(_KeepClass, Synchronized):
 
     def __exit__(self, *exc):
         return False
-
-
-def _wrapping(cls):
-    def value(ctx, typecode_or_type, *args, lock=True):
-        obj = ctx.RawValue(typecode_or_type, *args)
-        lock = _lock(ctx, lock)
-        return obj if lock is None else cls(obj, lock)
-    return value
-
-
-fresh_lock_per_call = Broken("value.FreshLockPerCall", Value=_wrapping(FreshLockPerCall))
-unlocked_with = Broken("value.UnlockedWith", Value=_wrapping(UnlockedWith))
 
 
 class DummyLock(object):
