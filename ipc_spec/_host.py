@@ -216,7 +216,7 @@ class Host(object):
             try:
                 pids = [self._start(crew, i) for i in range(size)]
                 break
-            except Exception as exc:
+            except Exception:
                 _reap([crew.procs.pop(i) for i in list(crew.procs)], 0.0)
                 if attempt:
                     raise
@@ -270,17 +270,26 @@ class Host(object):
                     if hasattr(part, "recv_bytes") and hasattr(part, "close"):
                         part.close()
 
-    def op_retire(self, cid):
-        """The harness asked the crew's workers to leave: reap them as they do (killed after
-        ``STOP_TIMEOUT``)."""
+    def _idle(self, crew, told):
+        """Kill the crew's workers the harness could not tell to leave (``told``: those it could):
+        they never called in, or called in but were never claimed, and have run nothing."""
+        for i, proc in crew.procs.items():
+            if i not in told:
+                _kill(proc)
+
+    def op_retire(self, cid, told=None):
+        """The harness asked the workers ``told`` to leave: reap them as they do (killed after
+        ``STOP_TIMEOUT``), and the others at once."""
         crew = self.crews.pop(cid, None)
         if crew is not None:
+            self._idle(crew, told if told is not None else crew.procs)
             crew.retired_at = _wire.clock()
             self.retired.append(crew)
 
-    def op_stop(self, cid, timeout):
+    def op_stop(self, cid, timeout, told=None):
         crew = self.crews.pop(cid, None)
         if crew is not None:
+            self._idle(crew, told if told is not None else crew.procs)
             _reap(list(crew.procs.values()), timeout)
 
     def op_kill(self, cid):

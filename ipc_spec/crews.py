@@ -292,17 +292,22 @@ class Crew(object):
     # -- the end -------------------------------------------------------------------------------
 
     def _close_socks(self, leave):
-        for sock in self.socks:
+        """Close the harness's ends; with ``leave``, first ask those workers to leave. Returns the
+        workers that were asked (the host kills the others: they have run nothing)."""
+        told = []
+        for i, sock in enumerate(self.socks):
             if sock is None:
                 continue
             if leave:
                 try:
                     _wire.send(sock, None)
+                    told.append(i)
                 except OSError:
                     pass
             sock.close()
         self.socks = [None] * self.size
         self.host.forget(self.cid)
+        return told
 
     def _drop_board(self):
         if self.board is not None:
@@ -316,15 +321,15 @@ class Crew(object):
     def release(self):
         """Ask the workers to leave (they exit once their current example is over); the host reaps
         them."""
-        self._close_socks(leave=True)
+        told = self._close_socks(leave=True)
         self._drop_board()
-        self._tell("retire", self.cid)
+        self._tell("retire", self.cid, told)
 
     def stop(self):
         """Ask the workers to leave, then make sure they did."""
-        self._close_socks(leave=True)
+        told = self._close_socks(leave=True)
         self._drop_board()
-        self._tell("stop", self.cid, STOP_TIMEOUT, timeout=STOP_TIMEOUT * 3)
+        self._tell("stop", self.cid, STOP_TIMEOUT, told, timeout=STOP_TIMEOUT * 3)
 
     def kill(self):
         """SIGKILL every worker (the harness does it itself: it knows their pids), then have the

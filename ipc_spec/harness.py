@@ -29,8 +29,10 @@ from typing import Any, Dict, List, Optional, Sequence
 from . import _wire
 from . import crews as _crews
 from . import impl as _impl
-from .crews import BANK_MAX, Crew, bank_sizes
-from .errors import Deadlock, HarnessError, Unsupported, WorkerDied, violation_type
+from .banks import Banks, Retry
+from .crews import Crew
+from .errors import Deadlock, HarnessError, Unsupported, WorkerDied
+from .lacks import Lacks
 from .history import History, Mark, Op, Step
 from .objects import Cells, Make  # noqa: F401  (the authoring names)
 
@@ -52,7 +54,7 @@ class Objects(object):
         self.names = names
 
 
-class Env(object):
+class Env(Banks, Lacks):
     """One implementation in one start method, as a property test sees it.
 
     ``impl`` is the implementation under test: what ``--ipc-impl`` accepts (``"multiprocessing"``,
@@ -91,167 +93,6 @@ class Env(object):
         #: The current example as it ran: its objects, then the programs of each phase.
         self.ran: List[Any] = [{}, []]
 
-    # -- crews -----------------------------------------------------------------------------------
-
-    def provision(self, makes: Sequence[Make] = (), procs: int = 0):
-        """Tell the harness up front which kinds of object and how many processes examples will
-        use, so that one crew serves them all instead of one crew per new kind."""
-        for make in makes:
-            if isinstance(make, Make):
-                self.want.setdefault(make.key, (make, bank_sizes(make)[1]))
-        self.size = max(self.size, procs)
-
-    def _check_lacking(self, objects):
-        """Fail (or skip, for a factory the implementation does not have) an example that needs a
-        kind the implementation cannot give."""
-        for make in objects.values():
-            if not isinstance(make, Make) or make.key not in self.lacking:
-                continue
-            how, text = self.lacking[make.key]
-            if how == "absent":
-                self.skip("implementation %s has no %s under start method %r"
-                          % (self.name, text, self.method))
-            self._lack("%s.%s" % (make.clause, how), text)
-
-    def _lack(self, clause, text):
-        """The example needs what the implementation lacks: record it and leave the example out
-        (or fail it, without a ``reject``)."""
-        message = "%s (implementation %s, start method %r)" % (text, self.name, self.method)
-        self.lacks.setdefault(clause, message)
-        if self.reject is None:
-            raise violation_type(clause)(clause, message)
-        self.reject()
-
-    def check_lacks(self, error=None):
-        """After a test: raise the violation of the first feature its examples found lacking (the
-        others are named in its message), if any; ``error`` is what the test raised (replaced, if
-        it only says that every example was left out)."""
-        lacks, self.lacks = self.lacks, {}
-        if not lacks:
-            return
-        if error is not None and type(error).__name__ not in ("Unsatisfiable", "FailedHealthCheck"):
-            return
-        (clause, message), rest = next(iter(lacks.items())), list(lacks.items())[1:]
-        if rest:
-            message += "; also lacking: " + "; ".join("%s: %s" % item for item in rest)
-        message += ". Examples that need it were left out; the others ran."
-        raise violation_type(clause)(clause, message)
-
-    def _check_parts(self, objects: "Objects", programs):
-        """Leave out an example whose steps use a part the implementation could not build."""
-        crew = objects.crew
-        used = {step.obj for program in programs for step in program}
-        used |= {arg.name for program in programs for step in program
-                 for arg in list(step.args) + list(step.kwargs.values()) if type(arg).__name__ == "Ref"}
-        for name, where in objects.names.items():
-            if where[0] != "bank":
-                continue
-            lacking = crew.parts.get(crew.keys[where[1]])
-            if not lacking:
-                continue
-            for part, (clause, text) in lacking.items():
-                if name + "." + part in used:
-                    self._lack(clause, text)
-
-    def _crew_for(self, objects: Dict[str, Any], procs: int) -> Crew:
-        self._check_lacking(objects)
-        makes = [m for m in objects.values() if isinstance(m, Make)]
-        for make in makes:
-            start = bank_sizes(make)[0]
-            if self.want.get(make.key, (None, 0))[1] < start:
-                self.want[make.key] = (make, start)
-        self.size = max(self.size, procs)
-        crew = self.crew
-        if crew is not None and crew.dead:
-            self._await_ready(crew, crew.respawn())
-        if crew is not None and crew.size >= procs and crew.alive():
-            short = crew.short(makes)
-            if not short:
-                self._prepare_standby(crew)
-                return crew
-            for key, need in short.items():
-                if key in crew.index:  # ran dry: next time, twice as many
-                    make, count = self.want[key]
-                    self.want[key] = (make, min(BANK_MAX, max(count * 2, need)))
-        if self.crew is not None:  # retire it: its workers exit while the next crew works
-            self.crew.release()
-            self.crew = None
-        standby, self.standby = self.standby, None
-        if (standby is not None and standby.size >= procs and not standby.short(makes)
-                and not self._await_ready(standby, fail=False)):
-            self.crew = standby
-        else:
-            if standby is not None:
-                standby.stop()
-            need: Dict[Any, int] = {}
-            for make in makes:
-                need[make.key] = need.get(make.key, 0) + 1
-            self.crew = self._new_crew(self.size, self._bank(), need)
-            self._await_ready(self.crew)
-        self._check_lacking(objects)
-        return self.crew
-
-    def _bank(self):
-        return {key: entry for key, entry in self.want.items() if key not in self.lacking}
-
-    def _new_crew(self, size, bank, need=None) -> Crew:
-        crew = Crew(self.host, self.impl, self.method, size, bank, need)
-        self.lacking.update(crew.errors)
-        self.crews_started += 1
-        return crew
-
-    def _prepare_standby(self, crew: Crew):
-        """Once a kind in the bank is half used, start the next crew (with twice as many of that
-        kind) in the background, so that its start-up overlaps the examples still to run."""
-        if self.standby is not None:
-            return
-        low = [key for key in crew.keys  # recycled objects count as unused
-               if key not in crew.errors
-               and 2 * (crew.used[key] - len(crew.free[key])) >= crew.counts[key]]
-        if not low:
-            return
-        for key in crew.keys:  # size the next bank by what this one's examples used
-            make, count = self.want[key]
-            used = crew.used[key]
-            if key in low:
-                count = min(BANK_MAX, 2 * count)
-            elif used == 0:
-                count = max(bank_sizes(make)[1], count // 2)
-            self.want[key] = (make, count)
-        self.standby = self._new_crew(self.size, self._bank())
-
-    def _await_ready(self, crew: Crew, workers: Optional[Sequence[int]] = None, fail=True):
-        """Wait until every worker (or those given) called in, so that start-up never eats a
-        deadline. A worker that died before calling in was maybe given an object the
-        implementation cannot hand to a process: the host probes each kind, those that fail are
-        marked lacking, and the crew is killed (:class:`HarnessError` if no kind is to blame).
-        With ``fail=False``, returns whether the crew failed instead of raising."""
-        if crew.ready and workers is None:
-            return False
-        missing = crew.await_ready(workers)
-        if not missing:
-            return False
-        blamed = self.host.call("probe", crew.cid)
-        for k, error in blamed.items():
-            self.lacking[crew.keys[k]] = error
-        crew.kill()
-        if self.crew is crew:
-            self.crew = None
-        if blamed and not fail:
-            return True
-        if blamed:
-            raise _Retry()
-        raise HarnessError("worker %d did not start within %.0f s (%s)"
-                           % (missing[0], _crews.START_TIMEOUT, self.method))
-
-    def close(self):
-        """Stop every crew this env started, and reap every worker."""
-        crews = self.retired + [c for c in (self.crew, self.standby) if c is not None]
-        self.crew = self.standby = None
-        self.retired = []
-        for crew in crews:
-            crew.stop()
-
     # -- examples --------------------------------------------------------------------------------
 
     def budget(self, deadline: Optional[float] = None) -> float:
@@ -268,7 +109,7 @@ class Env(object):
             try:
                 crew = self._crew_for(objects, procs)
                 break
-            except _Retry:  # a kind was found lacking and dropped from the bank
+            except Retry:  # a kind was found lacking and dropped from the bank
                 if attempt == 2:
                     raise HarnessError("no crew could start under %r" % self.method) from None
         names = {}
@@ -402,7 +243,7 @@ class Env(object):
             self._check_lacking(objects)
             try:
                 self._await_ready(crew)
-            except _Retry:
+            except Retry:
                 self._check_lacking(objects)
                 raise
             self.host.call("close_conns", crew.cid)
@@ -502,7 +343,3 @@ class Env(object):
             lines.append("what the finished steps did:")
             lines.append(done.format())
         raise Deadlock("\n".join(lines))
-
-
-class _Retry(Exception):
-    """A crew failed to start because of kinds now known to be lacking: build another."""

@@ -22,7 +22,7 @@ from hypothesis import strategies as st
 from ipc_spec.errors import HarnessError, SpecViolation
 from ipc_spec.history import History, Op, call, macro, read, write
 from ipc_spec.linearizability import check_linearizable, is_linearizable, minimal_failure, partition
-from ipc_spec import linearizability, models
+from ipc_spec import linearizability
 from ipc_spec.models import portable_key
 from ipc_spec.specs import connection as connection_spec
 from ipc_spec.specs import event as event_spec

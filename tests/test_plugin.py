@@ -1,7 +1,6 @@
 """The plugin as a user meets it: options, clear errors for bad input, the header and the verdicts."""
 
 import json
-import sys
 import textwrap
 
 import pytest

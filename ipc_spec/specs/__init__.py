@@ -8,7 +8,7 @@ names for what it checks: the verdict table, the JSON report, the expectations f
 self-tests all use them, and :func:`expect` refuses a clause nobody declared.
 """
 
-from ..errors import HarnessError, SpecViolation, violation_type
+from ..errors import HarnessError, violation_type
 
 #: Seconds a blocked call may take beyond its timeout before the kit calls it late. Generous on
 #: purpose: a loaded machine can delay a wake-up by a lot, and a conformance kit must never cry wolf.
