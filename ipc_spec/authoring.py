@@ -22,12 +22,12 @@ from .history import History, Op, Step, call, die, macro, merged, on, read, writ
 from .objects import Cells, Make, part
 from .specs import (LATE, check_timed_out, declare, expect, late, not_before, not_late, raised,
                     returned)
-from .strategies import NEVER, TIMEOUTS, pauses, timeouts
+from .strategies import NEVER, TIMEOUTS, pauses, random_programs, timeouts, two_procs
 
 __all__ = ["Ref", "Env", "History", "Op", "Step", "call", "die", "macro", "merged", "on", "read",
            "write", "Cells", "Make", "part", "LATE", "check_timed_out", "declare", "expect", "late",
            "not_before", "not_late", "raised", "returned", "NEVER", "TIMEOUTS", "pauses",
-           "timeouts", "checks", "property_settings"]
+           "timeouts", "random_programs", "two_procs", "checks", "property_settings"]
 
 
 def checks(*clauses):

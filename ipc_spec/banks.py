@@ -48,7 +48,7 @@ class Banks(object):
                 if key in crew.index:  # ran dry: next time, twice as many
                     make, count = self.want[key]
                     self.want[key] = (make, min(BANK_MAX, max(count * 2, need)))
-        if self.crew is not None:  # retire it: its workers exit while the next crew works
+        if self.crew is not None:  # retire it: its workers leave (reaped by the host) meanwhile
             self.crew.release()
             self.crew = None
         standby, self.standby = self.standby, None
@@ -121,8 +121,7 @@ class Banks(object):
 
     def close(self):
         """Stop every crew this env started, and reap every worker."""
-        crews = self.retired + [c for c in (self.crew, self.standby) if c is not None]
+        crews = [c for c in (self.crew, self.standby) if c is not None]
         self.crew = self.standby = None
-        self.retired = []
         for crew in crews:
             crew.stop()

@@ -63,6 +63,7 @@ class Host(object):
         self.crews = 0
         self.sock = None
         self.proc = None
+        self.pending: List[Any] = []  # (request name, on_reply) of posted requests, in order
         self.pid = os.getpid()
 
     def _launch(self):
@@ -84,14 +85,42 @@ class Host(object):
         """Send ``request`` and return the host's answer; :class:`HostGone` past ``timeout``."""
         return self.start()._exchange(request, timeout)
 
-    def _exchange(self, request, timeout):
+    def post(self, *request, on_reply):
+        """Send ``request`` without waiting: ``on_reply(value)`` (None if the host failed on it)
+        runs when its answer is read, at the latest by the next :meth:`call` or :meth:`drain`.
+        For work whose answer is not needed at once (resetting recycled objects)."""
+        self.start()
         try:
             _wire.send(self.sock, request)
-            status, value = _wire.recv(self.sock, _wire.clock() + timeout)
+        except OSError:
+            self.kill()
+            raise HostGone("the host process is gone (%s)" % request[0]) from None
+        self.pending.append((request[0], on_reply))
+
+    def drain(self, timeout=START_TIMEOUT):
+        """Read the answers of every posted request."""
+        while self.pending:
+            name, on_reply = self.pending[0]
+            status, value = self._receive(name, timeout)
+            self.pending.pop(0)
+            on_reply(value if status == "ok" else None)
+
+    def _receive(self, name, timeout):
+        try:
+            return _wire.recv(self.sock, _wire.clock() + timeout)
         except (_wire.Timeout, EOFError, OSError) as exc:
             self.kill()
             raise HostGone("the host process did not answer %s within %.0f s (%s); it was killed"
-                           % (request[0], timeout, type(exc).__name__ or exc)) from None
+                           % (name, timeout, type(exc).__name__ or exc)) from None
+
+    def _exchange(self, request, timeout):
+        try:
+            _wire.send(self.sock, request)
+        except OSError:
+            self.kill()
+            raise HostGone("the host process is gone (%s)" % request[0]) from None
+        self.drain(timeout)
+        status, value = self._receive(request[0], timeout)
         if status != "ok":
             raise HarnessError("the host process failed on %s:\n%s" % (request[0], value))
         return value
@@ -131,6 +160,7 @@ class Host(object):
         if self.sock is not None:
             self.sock.close()
         self.sock = self.proc = None
+        self.pending = []
 
     def close(self):
         """Stop the host: it kills and reaps every worker it started."""
@@ -261,6 +291,7 @@ class Crew(object):
     def short(self, makes) -> Dict[Any, int]:
         """The kinds among ``makes`` this crew has too few unused objects of, with how many are
         needed (a kind in :attr:`errors` is never short: asking for it fails the example)."""
+        self.host.drain()  # objects given back come first
         need: Dict[Any, int] = {}
         for make in makes:
             if not isinstance(make, Make):
@@ -280,14 +311,19 @@ class Crew(object):
         self.used[make.key] = slot + 1
         return ("bank", self.index[make.key], slot)
 
-    def give_back(self, lent) -> int:
+    def give_back(self, lent, counted):
         """Recycle the objects ``lent`` (``(make, slot)`` pairs) that their reset brings back to
-        their initial state (one request to the host for them all); returns how many."""
-        answers = self.host.call("reset", [(self.cid, slot[1], slot[2]) for _, slot in lent])
-        for (make, slot), ok in zip(lent, answers):
-            if ok is True:
-                self.free[make.key].append(slot[2])
-        return sum(1 for ok in answers if ok is True)
+        their initial state: one request to the host for them all, whose answer is read later
+        (:meth:`Host.post`; :meth:`short` reads it first); ``counted(n)`` is told how many."""
+
+        def done(answers):
+            answers = answers or []
+            for (make, slot), ok in zip(lent, answers):
+                if ok is True:
+                    self.free[make.key].append(slot[2])
+            counted(sum(1 for ok in answers if ok is True))
+
+        self.host.post("reset", [(self.cid, slot[1], slot[2]) for _, slot in lent], on_reply=done)
 
     # -- the end -------------------------------------------------------------------------------
 

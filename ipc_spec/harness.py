@@ -77,7 +77,6 @@ class Env(Banks, Lacks):
         self.host = host or _crews.host()
         self.crew: Optional[Crew] = None
         self.standby: Optional[Crew] = None  # the next crew, starting in the background
-        self.retired: List[Crew] = []
         #: After a first deadlock, Hypothesis shrinks by running smaller examples that may deadlock
         #: too: each of those gets a quarter of its deadline, so shrinking does not multiply the wait.
         self.hung = False
@@ -87,7 +86,7 @@ class Env(Banks, Lacks):
         self.size = 1
         self.crews_started = 0
         self.examples = 0
-        self.recycled = 0
+        self._recycled = 0
         #: Recyclable objects handed out since the last :meth:`settle`: ``(crew, make, slot)``.
         self.lent: List[Any] = []
         #: The current example as it ran: its objects, then the programs of each phase.
@@ -148,7 +147,16 @@ class Env(Banks, Lacks):
         lent, self.lent = self.lent, []
         mine = [(make, slot) for crew, make, slot in lent if crew is self.crew]
         if passed and mine:
-            self.recycled += self.crew.give_back(mine)
+            self.crew.give_back(mine, self._count_recycled)
+
+    def _count_recycled(self, n):
+        self._recycled += n
+
+    @property
+    def recycled(self) -> int:
+        """How many objects were given back to serve another example."""
+        self.host.drain()
+        return self._recycled
 
     def run(self, objects, programs: Sequence[Sequence[Step]],
             deadline: Optional[float] = None, fresh: bool = False) -> History:

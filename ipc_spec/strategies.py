@@ -24,3 +24,32 @@ NEVER = 300.0
 def timeouts(low=0.005, high=0.05):
     """A timeout among :data:`TIMEOUTS`, from ``low`` to ``high`` seconds."""
     return st.sampled_from([t for t in TIMEOUTS if low <= t <= high])
+
+
+@st.composite
+def two_procs(draw, procs):
+    """Two different processes of ``range(procs)``."""
+    first = draw(st.integers(0, procs - 1))
+    return first, (first + draw(st.integers(1, procs - 1))) % procs
+
+
+@st.composite
+def random_programs(draw, procs, objects, random_op):
+    """One program a process of ``range(procs)``, each step on one of ``objects``: a dict of
+    name -> (the operations it takes, the processes that may release it); ``random_op(obj, op,
+    timeout, pause)`` makes the step. A process that may release does so twice as often as it does
+    anything else."""
+    names = sorted(objects)
+    programs = []
+    for p in range(procs):
+        steps = []
+        for _ in range(draw(st.integers(1, 8))):
+            obj = draw(st.sampled_from(names))
+            ops, releasers = objects[obj]
+            choices = [o for o in ops if o != "release"]
+            if p in releasers:
+                choices += ["release", "release"]
+            steps.append(random_op(obj, draw(st.sampled_from(choices)), draw(timeouts(high=0.02)),
+                                   draw(pauses())))
+        programs.append(steps)
+    return programs

@@ -14,8 +14,9 @@ import platform
 import sys
 from typing import Dict, List
 
-#: From worst to best: the verdict of a clause is the first of these that any test gave it.
-ORDER = ("fail", "error", "xpass", "xfail", "pass", "skip", "unchecked", "not run")
+#: From worst to best: the verdict of a clause is the first of these that any test gave it (a
+#: known divergence one test showed is xfail, even if another test did not show it: xpass).
+ORDER = ("fail", "error", "xfail", "xpass", "pass", "skip", "unchecked", "not run")
 SCHEMA_VERSION = 1
 
 
@@ -24,12 +25,16 @@ def failed_clauses(error, declared) -> List[List[str]]:
     from .errors import SpecViolation
 
     found = []
-    stack = [error]
-    while stack:
+    stack, seen = [error], set()
+    while stack:  # the error, the ones it groups (Hypothesis's Flaky*), and what it was raised from
         exc = stack.pop(0)
+        if exc is None or id(exc) in seen:
+            continue
+        seen.add(id(exc))
         if isinstance(exc, SpecViolation):
             found.append([exc.prop, str(exc).split("\n", 1)[0]])
         stack.extend(getattr(exc, "exceptions", ()) or ())
+        stack.extend((exc.__cause__, exc.__context__))
     if not found and error is not None:
         first = str(error).strip().split("\n", 1)[0]
         clause = declared[0] if declared else "unnamed"
@@ -47,8 +52,8 @@ class Verdicts(object):
         key = (props["ipc_test"], props["ipc_start_method"])
         record = self.records.setdefault(key, {
             "test": props["ipc_test"], "method": props["ipc_start_method"],
-            "rows": props["ipc_rows"], "outcome": outcome, "failed": [], "program": "",
-            "reason": ""})
+            "rows": props["ipc_rows"], "known": props.get("ipc_known", []), "outcome": outcome,
+            "failed": [], "program": "", "reason": ""})
         if record["outcome"] not in ("fail", "error"):  # a test that failed in any phase stays failed
             record["outcome"] = outcome
         for clause, message in props.get("ipc_failed", ()):
@@ -69,7 +74,9 @@ class Verdicts(object):
             method, outcome = record["method"], record["outcome"]
             broken = {row for row, _ in record["failed"]}
             for row in record["rows"]:
-                if outcome in ("fail", "xfail", "xpass"):
+                if outcome == "xpass":  # a known divergence did not show: say so of its rows only
+                    give(row, method, "xpass" if row in record["known"] else "pass")
+                elif outcome in ("fail", "xfail"):
                     give(row, method, outcome if row in broken or not broken else "unchecked")
                 else:
                     give(row, method, outcome)

@@ -128,6 +128,25 @@ def test_known_divergence_is_an_expected_failure_and_strict_fails_it(pytester):
     strict.assert_outcomes(failed=1)
 
 
+def test_a_known_clause_does_not_hide_another_clause(pytester):
+    pytester.makepyfile(test_two=textwrap.dedent("""
+        import pytest
+        from ipc_spec.authoring import checks, declare, expect
+
+        declare("two", first="a promise broken upstream", second="a promise kept")
+
+        @checks("two.first", "two.second")
+        @pytest.mark.parametrize("broken", ["two.first", "two.second"])
+        def test_two(ipc_env, broken):
+            expect(False, broken, "violated")
+    """))
+    known = pytester.path / "known.ini"
+    known.write_text("[two.first]\nreason = tracked upstream\nlink = https://example.invalid/1\n")
+    result = run(pytester, "test_two.py", "--start-method=fork", "--ipc-expectations=%s" % known)
+    result.assert_outcomes(xfailed=1, failed=1)
+    result.stdout.fnmatch_lines(["*FAILED*test_two*two.second*"])
+
+
 def test_property_tests_of_a_module_share_their_env(pytester):
     """One env (its workers, its unused objects) serves the property tests of a module under a
     start method; the first test of another module closes it; each test starts with full deadlines,

@@ -15,7 +15,8 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, precondition, rule, run_state_machine_as_test
 
 from ipc_spec.authoring import (Cells, Make, Ref, call, check_timed_out, checks, macro, on,
-                                pauses, property_settings, raised, read, returned, timeouts)
+                                pauses, property_settings, raised, random_programs, read,
+                                returned, timeouts, two_procs)
 from ipc_spec.specs import lock as spec
 from ipc_spec.specs.lock import (HOLDS, RANDOM_OPS, nonblocking_acquire, others, random_op,
                                  timed_acquire)
@@ -66,13 +67,6 @@ class Native(object):
     def rlock_model():
         """The sequential model of this flavour's RLock (it accepts any error of a bad release)."""
         return spec.RLock()
-
-
-@st.composite
-def two_procs(draw, procs):
-    """Two different processes of ``range(procs)``."""
-    first = draw(st.integers(0, procs - 1))
-    return first, (first + draw(st.integers(1, procs - 1))) % procs
 
 
 # -- mutual exclusion ----------------------------------------------------------------------------
@@ -162,34 +156,13 @@ def rlock_release_plans(draw):
 
 
 @st.composite
-def random_programs(draw, procs, objects):
-    """One program a process of ``range(procs)``, each step on one of ``objects``: a dict of
-    name -> (the ops of ``RANDOM_OPS`` and others that it takes, the processes that may release
-    it). A process that may release does so twice as often as it does anything else."""
-    names = sorted(objects)
-    programs = []
-    for p in range(procs):
-        steps = []
-        for _ in range(draw(st.integers(1, 8))):
-            obj = draw(st.sampled_from(names))
-            ops, releasers = objects[obj]
-            choices = [o for o in ops if o != "release"]
-            if p in releasers:
-                choices += ["release", "release"]
-            steps.append(random_op(obj, draw(st.sampled_from(choices)), draw(timeouts(high=0.02)),
-                                   draw(pauses())))
-        programs.append(steps)
-    return programs
-
-
-@st.composite
 def linearizable_plans(draw):
     procs = draw(st.integers(2, PROCS))
     # CPython's release of a Lock is not atomic: never race two (see the spec). Only an RLock's
     # owner can release it, and others' releases raise: any process may try.
     releaser = draw(st.integers(0, procs - 1))
     return draw(random_programs(procs, {"l": (RANDOM_OPS, [releaser]),
-                                        "r": (RANDOM_OPS, range(procs))}))
+                                        "r": (RANDOM_OPS, range(procs))}, random_op))
 
 
 # -- the properties ------------------------------------------------------------------------------

@@ -14,7 +14,7 @@ from hypothesis.stateful import (RuleBasedStateMachine, initialize, precondition
                                  run_state_machine_as_test)
 
 from ipc_spec.authoring import (Make, call, check_timed_out, checks, macro, on, pauses,
-                                property_settings, raised, timeouts)
+                                property_settings, raised, random_programs, timeouts, two_procs)
 from ipc_spec.specs import semaphore as spec
 from ipc_spec.specs.lock import (HOLDS, RANDOM_OPS, nonblocking_acquire, others, random_op,
                                  timed_acquire)
@@ -67,13 +67,6 @@ class Native(object):
 def procs_subset(procs, min_size=0, max_size=None):
     return st.lists(st.integers(0, procs - 1), min_size=min_size,
                     max_size=procs if max_size is None else max_size, unique=True)
-
-
-@st.composite
-def two_procs(draw, procs):
-    """Two different processes of ``range(procs)``."""
-    first = draw(st.integers(0, procs - 1))
-    return first, (first + draw(st.integers(1, procs - 1))) % procs
 
 
 # -- never more than value holders ---------------------------------------------------------------
@@ -145,27 +138,6 @@ def bounded_plans(draw):
 
 
 @st.composite
-def random_programs(draw, procs, objects):
-    """One program a process of ``range(procs)``, each step on one of ``objects``: a dict of
-    name -> (the ops of ``RANDOM_OPS`` and others that it takes, the processes that may release
-    it). A process that may release does so twice as often as it does anything else."""
-    names = sorted(objects)
-    programs = []
-    for p in range(procs):
-        steps = []
-        for _ in range(draw(st.integers(1, 8))):
-            obj = draw(st.sampled_from(names))
-            ops, releasers = objects[obj]
-            choices = [o for o in ops if o != "release"]
-            if p in releasers:
-                choices += ["release", "release"]
-            steps.append(random_op(obj, draw(st.sampled_from(choices)), draw(timeouts(high=0.02)),
-                                   draw(pauses())))
-        programs.append(steps)
-    return programs
-
-
-@st.composite
 def linearizable_plans(draw):
     value, bound = draw(st.integers(0, MAX_VALUE)), draw(st.integers(0, MAX_VALUE))
     procs = draw(st.integers(2, PROCS - 1))
@@ -173,7 +145,7 @@ def linearizable_plans(draw):
     releaser = draw(st.integers(0, procs - 1))
     ops = RANDOM_OPS + ("get_value",)
     return value, bound, draw(random_programs(procs, {"s": (ops, range(procs)),
-                                                      "b": (ops, [releaser])}))
+                                                      "b": (ops, [releaser])}, random_op))
 
 
 # -- the properties ------------------------------------------------------------------------------
