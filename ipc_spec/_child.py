@@ -1,20 +1,25 @@
 """The code that runs inside worker processes.
 
 Every worker imports this module, and under spawn and forkserver it is paid for at every process
-start, so it imports only the standard library and nothing of ``ipc_spec`` but the (empty) package.
+start, so it imports only the standard library and nothing of ``ipc_spec`` but the (empty) package
+and the kit's plumbing (:mod:`ipc_spec._wire`).
 
-A worker is started once with a *bank*: the shared objects it may use, inherited at process start as
-``multiprocessing`` requires. It then serves examples until told to stop. For each example the parent
-sends ``(names, program)``: ``names`` maps the scenario's object names to bank slots, ``program`` is the
-list of steps this worker runs. The worker answers with what each step did; see :func:`run_step`.
+A worker is started by the host (:mod:`ipc_spec._host`) with a *bank*: the shared objects it may
+use, inherited at process start as ``multiprocessing`` requires. It connects to the harness's own
+socket, says who it is, and serves examples until told to stop. For each example the harness sends
+``(names, program)``: ``names`` maps the scenario's object names to bank slots or to instrument
+cells on the crew's board, ``program`` is the list of steps this worker runs. The worker answers
+with what each step did (see :func:`run_step`), and keeps the number of the step it is in on the
+board, for deadlock reports.
 
 A step is ``(name, call, args, kwargs, pause)``. ``pause`` seconds are slept first (to perturb the
 schedule, never to synchronise); ``call`` is one of:
 
 - ``"method"``: ``getattr(obj, "method")(*args, **kwargs)``;
 - ``".attr"``: read ``obj.attr``;  ``".attr="``: ``obj.attr = args[0]``;
-- ``"@macro"``: ``op_macro(obj, *args, **kwargs)``, one of the compound operations at the end of
-  this module that must run in the child (a locked increment, a critical section);
+- ``"@family:function"``: a compound operation that must run in the worker (a critical section, a
+  digest of what arrived), ``function(obj, *args, **kwargs)`` of ``ipc_spec.ops.<family>`` (see
+  :func:`operation`); ``"@name"``: one of the kit's own at the end of this module (``op_name``);
 - ``"pause"``: nothing but the pause (``name`` is ignored);
 - ``"die"``: after the pause, send what was done so far and kill this process with SIGKILL (fault
   injection: the crew is replaced after such an example).

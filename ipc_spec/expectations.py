@@ -16,6 +16,9 @@ The file is INI: one section per entry, named by the property (an ``fnmatch`` pa
   ``"stdlib, Python 3.11.7"`` (the standard library's version is the Python version). A version
   string without a number (``"unknown version"``) matches only an entry without ``version``;
 - ``python``: comma-separated version clauses for this interpreter's version (default: any);
+- ``interpreter``: comma-separated patterns for ``platform.python_implementation()`` in lower case
+  (``cpython``, ``pypy``; default: any): a bug of PyPy's own ``ctypes`` is PyPy's, whatever the
+  ``--ipc-impl``;
 - ``platform``: pattern for ``sys.platform`` (default ``*``);
 - ``methods``: comma-separated start methods (default: all).
 
@@ -33,6 +36,7 @@ import configparser
 import fnmatch
 import operator
 import os
+import platform
 import re
 import sys
 from typing import List, NamedTuple, Optional, Sequence, Tuple
@@ -56,6 +60,7 @@ class Divergence(NamedTuple):
     platform: str
     methods: str
     version: str = ""
+    interpreter: str = ""
 
     def describe(self) -> str:
         return "known divergence: %s%s" % (self.reason, " (%s)" % self.link if self.link else "")
@@ -124,7 +129,7 @@ def load(path: str) -> List[Divergence]:
         entry = Divergence(section.split("#")[0].strip(), data["reason"], data.get("link", ""),
                            data.get("impl", "*"), data.get("python", ""),
                            data.get("platform", "*"), data.get("methods", ""),
-                           data.get("version", ""))
+                           data.get("version", ""), data.get("interpreter", ""))
         for key, example in (("python", ">=3.8, <3.12"), ("version", ">=4.3, <5")):
             try:
                 version_matches(getattr(entry, key), None)
@@ -147,6 +152,7 @@ def find(entries: List[Divergence], prop: str, impl: str, method: Optional[str],
         if (fnmatch.fnmatchcase(prop, entry.prop) and impl_matches(entry.impl, impl)
                 and version_matches(entry.version, have)
                 and python_matches(entry.python) and fnmatch.fnmatchcase(sys.platform, entry.platform)
+                and impl_matches(entry.interpreter, platform.python_implementation().lower())
                 and (not methods or method in methods)):
             return entry
     return None

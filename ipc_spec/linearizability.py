@@ -39,7 +39,7 @@ where the search got stuck in the shortest failing prefix of the history (by sta
 longest legal order it found, the model's state after it, and the ops that could not come next.
 """
 
-from .errors import HarnessError, SpecViolation
+from .errors import HarnessError, violation_type
 from .history import History
 from .models import Model
 
@@ -445,8 +445,8 @@ def check_linearizable(history, models, prop="linearizability", budget=None):
             continue
         budget = BUDGET if budget is None else budget
         prefix, minimal = _shrink(ops, model, budget)
-        error = SpecViolation(prop, _explain(key, ops, model, prefix, minimal, budget), history,
-                              minimal)
+        error = violation_type(prop)(prop, _explain(key, ops, model, prefix, minimal, budget),
+                                     history, minimal)
         error.obj, error.model, error.ops = key, model, minimal
         raise error
     return checked

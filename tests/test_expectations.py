@@ -1,6 +1,7 @@
 """The known-divergences list on its own: impl patterns, version clauses, the file's errors.
 Pure: no processes, no pytester."""
 
+import platform
 import sys
 import textwrap
 
@@ -194,3 +195,12 @@ def test_the_kits_own_list_covers_the_forks_that_carry_cpythons_queue():
         assert found is not None and "87971" in found.link
     assert expectations.find(entries, "faults.queue_producer_killed_mid_message", "loky", "spawn",
                              impl_version="3.7.0") is None
+
+
+def test_an_entry_may_name_the_interpreter(tmp_path):
+    path = tmp_path / "known.ini"
+    path.write_text("[array.slice_assign]\nreason = PyPy's ctypes\nlink = https://example.invalid\n"
+                    "interpreter = pypy\n")
+    entries = expectations.load(str(path))
+    found = expectations.find(entries, "array.slice_assign", "multiprocessing", "fork")
+    assert (found is not None) == (platform.python_implementation() == "PyPy")
