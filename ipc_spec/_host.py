@@ -157,6 +157,7 @@ class Host(object):
         self.contexts = {}
         self.crews = {}
         self.retired = []
+        self.scratch = None  # the harness's directory of sockets and boards
 
     def context(self, spec, method):
         key = (spec, method)
@@ -203,9 +204,10 @@ class Host(object):
 
     # -- requests ----------------------------------------------------------------------------
 
-    def op_init(self, path, cwd):
+    def op_init(self, path, cwd, scratch=None):
         sys.path[:] = path
         os.chdir(cwd)
+        self.scratch = scratch
 
     def op_crew(self, cid, spec, method, size, kinds, need, address, board, owner):
         ctx = self.context(spec, method)
@@ -348,3 +350,7 @@ def main(fd):
                 break
     finally:
         host.shutdown()
+        if host.scratch:  # the harness may be gone without a word (killed): leave nothing behind
+            import shutil
+
+            shutil.rmtree(host.scratch, ignore_errors=True)

@@ -73,7 +73,7 @@ class Host(object):
                                      stdin=subprocess.DEVNULL)
         theirs.close()
         self.sock = ours
-        self._exchange(("init", list(sys.path), os.getcwd()), 60.0)
+        self._exchange(("init", list(sys.path), os.getcwd(), self.dir), 60.0)
 
     def start(self) -> "Host":
         """Start the host process unless it runs."""

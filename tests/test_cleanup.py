@@ -18,6 +18,8 @@ Each test writes a small test module that uses the kit (Barrier scenarios throug
   to other runs and are ignored. The kit creates no ``psm_``/``wnsm_`` entry (RawArray uses an
   anonymous arena), and their names cannot be tagged: a new one counts as leaked when it is still
   there once the run's processes are gone and no live process maps it.
+- **scratch**: the kit's own directory of sockets and boards (``ipc-spec-*`` in the run's
+  ``TMPDIR``), removed by the harness, or by its host when the harness was killed.
 - **warnings**: the resource tracker's "leaked ... objects to clean up at shutdown" warning, on
   the run's stderr. The runs use ``--capture=sys``: under the default ``--capture=fd``, file
   descriptor 2 points at pytest's capture file while a test runs, so the resource tracker and the
@@ -278,6 +280,9 @@ class Run(object):
     def start(self):
         env = {k: v for k, v in os.environ.items() if k not in CLEARED}
         env["IPC_SPEC_RUN_MARK"] = self.mark
+        self.scratch = self.path / "tmp"  # where the kit's host and harness keep sockets and boards
+        self.scratch.mkdir(exist_ok=True)
+        env["TMPDIR"] = str(self.scratch)
         env["PYTHONPATH"] = os.pathsep.join(filter(None, [ROOT, env.get("PYTHONPATH")]))
         env["PYTHONDONTWRITEBYTECODE"] = "1"
         self.before = _shm_entries()
@@ -332,8 +337,9 @@ class Run(object):
         untagged &= _shm_entries()  # still there
         warnings = [line for line in (self.out + self.err).splitlines()
                     if "resource_tracker" in line and "leaked" in line]
+        scratch = sorted(n for n in os.listdir(str(self.scratch)) if n.startswith("ipc-spec-"))
         return {"processes": ["%d: %s" % item for item in sorted(alive.items())],
-                "shm": sorted(ours | untagged), "warnings": warnings}
+                "shm": sorted(ours | untagged), "warnings": warnings, "scratch": scratch}
 
     def kill(self):
         """Kill whatever the run left running (its processes only, found by their mark)."""
@@ -381,7 +387,7 @@ def kit_run(tmp_path):
         run.remove_leftovers()
 
 
-NOTHING = {"processes": [], "shm": [], "warnings": []}
+NOTHING = {"processes": [], "shm": [], "warnings": [], "scratch": []}
 
 
 def assert_clean(run, allow_warnings=False):
