@@ -20,6 +20,7 @@ from ._child import Ref
 from .harness import Env
 from .history import History, Op, Step, call, die, macro, merged, on, read, write
 from .objects import Cells, Make, part
+from .profiles import property_settings
 from .specs import (LATE, check_timed_out, declare, expect, late, not_before, not_late, raised,
                     returned)
 from .strategies import NEVER, TIMEOUTS, pauses, random_programs, timeouts, two_procs
@@ -39,11 +40,3 @@ def checks(*clauses):
         return test
 
     return mark
-
-
-def property_settings(**overrides):
-    """``@property_settings()``: the current Hypothesis profile plus what multi-process properties
-    need (no Hypothesis deadline: the harness bounds each example)."""
-    from .profiles import property_settings as settings
-
-    return settings(**overrides)

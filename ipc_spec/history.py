@@ -69,7 +69,8 @@ def die(pause: float = 0.0) -> Step:
 
 
 def macro(obj: str, name: str, *args: Any, pause: float = 0.0, **kwargs: Any) -> Step:
-    """A compound operation run in the child (``ipc_spec._child.MACROS``)."""
+    """A compound operation run in the worker: ``macro("l", "lock:critical", ...)`` runs
+    ``critical`` of ``ipc_spec.ops.lock`` (see ``ipc_spec._child.operation``)."""
     return Step(obj, "@" + name, args, kwargs, pause)
 
 

@@ -5,6 +5,7 @@ fails with the feature's clause once the others have run: a partial implementati
 per feature, never a crash of its neighbours.
 """
 
+from ._child import Ref
 from .errors import violation_type
 from .objects import Make
 
@@ -53,7 +54,7 @@ class Lacks(object):
         crew = objects.crew
         used = {step.obj for program in programs for step in program}
         used |= {arg.name for program in programs for step in program
-                 for arg in list(step.args) + list(step.kwargs.values()) if type(arg).__name__ == "Ref"}
+                 for arg in list(step.args) + list(step.kwargs.values()) if isinstance(arg, Ref)}
         for name, where in objects.names.items():
             if where[0] != "bank":
                 continue

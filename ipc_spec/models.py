@@ -9,9 +9,9 @@ hashable (the checker memoizes them). :func:`ipc_spec.linearizability.check_line
 whether the ops of a concurrent history can be put in one order, consistent with their real-time
 order, that the model accepts step by step.
 
-How a model reads an op: ``op.call`` is the method name, ``".attr"`` / ``".attr="`` an attribute read
-or write, ``"@name"`` a macro of ``ipc_spec._child``; ``op.step.args`` and ``op.step.kwargs`` are
-bound to the documented signature, so ``acquire(False)`` and ``acquire(block=False)`` mean the same;
+How a model reads an op: ``op.call`` is the method name, ``".attr"`` / ``".attr="`` an attribute
+read or write, ``"@family:name"`` a worker operation of ``ipc_spec.ops.<family>``; ``op.step.args``
+and ``op.step.kwargs`` are bound to the documented signature, so ``acquire(False)`` and ``acquire(block=False)`` mean the same;
 ``op.result`` is what the call returned (as ``_child.portable`` made it: lists, tuples and plain
 values as they are, anything else an ``Opaque`` holding its type name and repr); ``op.error`` is the
 exception's type name (``"Empty"``, ``"ValueError"``) or None; ``op.proc`` is the process that ran
