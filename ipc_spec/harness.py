@@ -26,14 +26,14 @@ import contextlib
 import functools
 from typing import Any, Dict, List, Optional, Sequence
 
-from . import _wire
+from . import _wire, evidence
 from . import crews as _crews
 from . import impl as _impl
 from .banks import Banks, Retry
 from .crews import Crew
 from .errors import Deadlock, HarnessError, Unsupported, WorkerDied
 from .lacks import Lacks
-from .history import History, Mark, Op, Step
+from .history import History, Mark, Op, Step, merged
 from .objects import Cells, Make  # noqa: F401  (the authoring names)
 
 __all__ = ["Env", "Make", "Cells", "Objects"]
@@ -89,8 +89,9 @@ class Env(Banks, Lacks):
         self._recycled = 0
         #: Recyclable objects handed out since the last :meth:`settle`: ``(crew, make, slot)``.
         self.lent: List[Any] = []
-        #: The current example as it ran: its objects, then the programs of each phase.
-        self.ran: List[Any] = [{}, []]
+        #: The current example as it ran: its objects, the programs of each phase, and the
+        #: history of each phase that finished (for the report; see :meth:`evidence`).
+        self.ran: List[Any] = [{}, [], []]
 
     # -- examples --------------------------------------------------------------------------------
 
@@ -124,13 +125,13 @@ class Env(Banks, Lacks):
         if cells > _wire.MAX_CELLS:
             raise HarnessError("an example may use %d cells, not %d" % (_wire.MAX_CELLS, cells))
         crew.board.clear_cells(cells)
-        self.ran = [dict(objects), []]
+        self.ran = [dict(objects), [], []]
         return Objects(crew, names)
 
     def transcript(self) -> str:
         """The current (for a failure: the last, minimal) example as a program a person can read:
         its objects, then what each process ran in each phase."""
-        objects, phases = self.ran
+        objects, phases = self.ran[:2]
         if not phases:
             return ""
         lines = ["  %s = %r" % item for item in objects.items()]
@@ -218,7 +219,19 @@ class Env(Banks, Lacks):
         marks: List[Mark] = []
         for i in busy:
             self._collect(i, programs[i], replies[i], ops, marks)
-        return History(ops, marks, origin, procs)
+        history = History(ops, marks, origin, procs)
+        self.ran[2].append(history)
+        return history
+
+    def evidence(self) -> dict:
+        """The current (for a failure: the last, minimal) example as data for the report: its
+        ``scenario`` and its ``history`` (the phases that finished, merged; see
+        :mod:`ipc_spec.evidence`)."""
+        objects, phases, histories = self.ran
+        if not phases:
+            return {}
+        return {"scenario": evidence.scenario(objects, phases),
+                "history": evidence.history_data(merged(*histories)) if histories else None}
 
     def _reply(self, crew: Crew, i: int, limit, programs, budget, asked, origin, replies):
         try:
@@ -264,7 +277,7 @@ class Env(Banks, Lacks):
                 else:
                     names[name] = crew.take(make)
             crew.board.clear_cells(cells)
-            self.ran = [dict(objects), []]
+            self.ran = [dict(objects), [], []]
             history = self._run(Objects(crew, names), programs, deadline, True)
             self.crew = None
             crew.stop()
@@ -328,6 +341,7 @@ class Env(Banks, Lacks):
                  "the workers were killed" % (budget, self.method)]
         ops: List[Op] = []
         marks: List[Mark] = []
+        blocked = []
         for i, program in enumerate(programs):
             if not program:
                 continue
@@ -337,6 +351,7 @@ class Env(Banks, Lacks):
                 continue
             at = crew.status(i)
             if 0 <= at < len(program):
+                blocked.append((i, at, program[at].describe()))
                 lines.append("  process %d: blocked in step %d of %d: %s (waiting %.3g s)" % (
                     i, at + 1, len(program), program[at].describe(), now - origin))
             else:
@@ -350,4 +365,8 @@ class Env(Banks, Lacks):
         if ops:
             lines.append("what the finished steps did:")
             lines.append(done.format())
-        raise Deadlock("\n".join(lines))
+        error = Deadlock("\n".join(lines))
+        error.history = merged(*(self.ran[2] + [done]))
+        error.blocked = blocked
+        error.deadline = origin + budget
+        raise error

@@ -7,6 +7,17 @@ per feature, never a crash of its neighbours.
 
 from ._child import Ref
 from .errors import violation_type
+
+#: How the message of a lack ends: its examples did not fail, they were left out.
+LEFT_OUT = "Examples that need it were left out; the others ran."
+
+
+def _lacking(clause, message):
+    """The violation of ``clause`` for a feature the implementation lacks: ``lack`` is True, and
+    the report keeps no example for it (the examples that needed it never ran)."""
+    error = violation_type(clause)(clause, message)
+    error.lack = True
+    return error
 from .objects import Make
 
 
@@ -31,7 +42,7 @@ class Lacks(object):
         message = "%s (implementation %s, start method %r)" % (text, self.name, self.method)
         self.lacks.setdefault(clause, message)
         if self.reject is None:
-            raise violation_type(clause)(clause, message)
+            raise _lacking(clause, message)
         self.reject()
 
     def check_lacks(self, error=None):
@@ -46,8 +57,8 @@ class Lacks(object):
         (clause, message), rest = next(iter(lacks.items())), list(lacks.items())[1:]
         if rest:
             message += "; also lacking: " + "; ".join("%s: %s" % item for item in rest)
-        message += ". Examples that need it were left out; the others ran."
-        raise violation_type(clause)(clause, message)
+        message += ". " + LEFT_OUT
+        raise _lacking(clause, message)
 
     def _check_parts(self, objects, programs):
         """Leave out an example whose steps use a part the implementation could not build."""

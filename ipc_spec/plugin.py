@@ -18,11 +18,12 @@ from hypothesis import reject, settings
 from hypothesis.errors import Flaky, InvalidArgument
 
 from . import crews as _crews
-from . import expectations, options, profiles, verdicts
+from . import expectations, options, profiles, specs, verdicts
 from . import impl as _impl
 from .errors import Deadlock, Failure, UsageError, WorkerDied, violation_type
 from .harness import Env
 from .specs import CLAUSES, GENERIC
+from .report.render import timing_text
 
 property_settings = profiles.property_settings  # the name property modules used to import from here
 
@@ -78,6 +79,9 @@ class Kit(object):
             # (a deadline the user set is theirs).
             self.deadline = outer / 3
         self.report_path = config.getoption("ipc_report")
+        if self.report_path and os.path.isdir(self.report_path):
+            raise UsageError("--ipc-report=%s: is a directory; give the path of the JSON file to write"
+                             % self.report_path)
         self.strict = config.getoption("ipc_strict")
         self.known = [] if self.strict else expectations.load(
             config.getoption("ipc_expectations") or expectations.DEFAULT_PATH)
@@ -219,12 +223,18 @@ def pytest_collection_modifyitems(config, items):
             item.user_properties.append(("ipc_rows", rows))
             item.user_properties.append(("ipc_start_method", method))
             item.user_properties.append(("ipc_flavour_prefix", flavour_prefix(item)))
+            generic = _generic_rows(rows) if getattr(item.obj, "ipc_clauses", None) else []
+            item.user_properties.append(("ipc_generic_rows", generic))
+            item.user_properties.append(("ipc_promises", {row: CLAUSES.get(row.split(":")[-1], "")
+                                                          for row in rows + generic}))
             known = [(row, expectations.find(kit.known, row, kit.impl.spec, method,
                                              impl_version=kit.impl.version))
                      for row in rows + _generic_rows(rows)]
             known = [(row, entry) for row, entry in known if entry is not None]
             if known:
                 item.user_properties.append(("ipc_known", [row for row, _ in known]))
+                item.user_properties.append(("ipc_known_reasons", {row: entry.describe()
+                                                                   for row, entry in known}))
                 item.add_marker(pytest.mark.xfail(reason="; ".join(e.describe() for _, e in known),
                                                   strict=False, raises=_known_failures(item, rows, known)))
 
@@ -232,7 +242,7 @@ def pytest_collection_modifyitems(config, items):
 def _generic_rows(rows):
     """The generic clauses (``<family>.construct``, ``.inherit``) of the families in ``rows``: a
     test may fail them too, when the implementation cannot give its objects."""
-    families = dict.fromkeys(row.rsplit(".", 1)[0] for row in rows)
+    families = dict.fromkeys(row.rsplit(".", 1)[0] for row in rows)  # flavour prefix kept
     return ["%s.%s" % (family, generic) for family in families for generic in GENERIC]
 
 
@@ -300,6 +310,7 @@ def ipc_env(request, start_method, bounded_shrinking):
     example has used yet, serve every example of every property test in the module (in order, in
     this process); the objects of a passing example are recycled where their kind allows."""
     env = _kit(request.config).shared_env(request.module.__name__, start_method)
+    del specs.TALLY[:]  # the timing bounds this test checks (see verdicts.timing_divergence)
     with env.examples_of(request.function, known=_known(request)):
         yield env
 
@@ -313,6 +324,10 @@ def pytest_pyfunc_call(pyfuncitem):
     env = pyfuncitem.funcargs.get("ipc_env")
     if isinstance(env, Env):
         error = outcome.excinfo[1] if outcome.excinfo else None
+        divergence = verdicts.timing_divergence(error, specs.TALLY)
+        if divergence is not None:
+            outcome.force_exception(divergence)
+            error = divergence
         try:
             env.check_lacks(error)
         except Failure as exc:
@@ -348,23 +363,35 @@ def pytest_runtest_makereport(item, call):
         return
     env = item.funcargs.get("ipc_env") if hasattr(item, "funcargs") else None
     program = env.transcript() if isinstance(env, Env) else ""
+    if call.excinfo is not None and getattr(call.excinfo.value, "lack", False):
+        program = ""  # a lacking feature: the last example ran without it, and shows nothing
     if program:
         report.user_properties.append(("ipc_program", program))
+    kit = _kit(item.config)
+    method = props["ipc_start_method"]
+    replay = "python -m pytest -p no:cacheprovider %s --start-method=%s --ipc-impl=%s" % (
+        props["ipc_test"], method, kit.impl.spec)
     if report.failed or hasattr(report, "wasxfail"):
         error = call.excinfo.value if call.excinfo else None
         clauses = getattr(item.obj, "ipc_clauses", ()) or [props["ipc_rows"][0]]
-        report.user_properties.append(("ipc_failed", verdicts.failed_clauses(error, clauses)))
+        failed = verdicts.failed_clauses(error, clauses)
+        report.user_properties.append(("ipc_failed", failed))
+        reasons = props.get("ipc_known_reasons", {})
+        known = reasons.get(props.get("ipc_flavour_prefix", "") + failed[0][0]) if failed else None
+        report.user_properties.append(("ipc_detail", verdicts.failure_detail(
+            error, env.evidence() if isinstance(env, Env) else {}, report, replay, specs.TALLY,
+            known)))
     if report.failed:
-        kit = _kit(item.config)
-        method = props["ipc_start_method"]
+        detail = dict(report.user_properties).get("ipc_detail") or {}
+        timing = detail.get("timing")
         report.sections.append(("ipc-spec", "%s failed under start method %r with %s (%s).\n"
-                                "The minimal example, as run:\n%s\n"
-                                "Replay: python -m pytest -p no:cacheprovider %s --start-method=%s "
-                                "--ipc-impl=%s (Hypothesis's seed and @reproduce_failure blob are "
+                                "The minimal example, as run:\n%s\n%s"
+                                "Replay: %s (Hypothesis's seed and @reproduce_failure blob are "
                                 "above)." % (
                                     ", ".join(props["ipc_rows"]), method, kit.impl.spec,
                                     kit.impl.version, program or "  (no example ran)",
-                                    props["ipc_test"], method, kit.impl.spec)))
+                                    "Timing: %s in this test.\n" % timing_text(timing) if timing else "",
+                                    replay)))
 
 
 def pytest_terminal_summary(terminalreporter, config):

@@ -31,9 +31,12 @@ behind. Linux only (``/proc``, ``/dev/shm``).
 """
 
 import os
+import pathlib
+import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import textwrap
 import threading
 import time
@@ -280,8 +283,10 @@ class Run(object):
     def start(self):
         env = {k: v for k, v in os.environ.items() if k not in CLEARED}
         env["IPC_SPEC_RUN_MARK"] = self.mark
-        self.scratch = self.path / "tmp"  # where the kit's host and harness keep sockets and boards
-        self.scratch.mkdir(exist_ok=True)
+        # Where the kit's host and harness keep sockets and boards: a short path of its own, for a
+        # forkserver's socket path (under it) must stay within AF_UNIX's 108 bytes, whatever the
+        # length of pytest's tmp_path.
+        self.scratch = pathlib.Path(tempfile.mkdtemp(prefix="ipcs-", dir="/tmp"))
         env["TMPDIR"] = str(self.scratch)
         env["PYTHONPATH"] = os.pathsep.join(filter(None, [ROOT, env.get("PYTHONPATH")]))
         env["PYTHONDONTWRITEBYTECODE"] = "1"
@@ -358,7 +363,9 @@ class Run(object):
             time.sleep(0.05)
 
     def remove_leftovers(self):
-        """Unlink this run's own /dev/shm entries (tagged, or named in a ``left-shm`` file)."""
+        """Unlink this run's own /dev/shm entries (tagged, or named in a ``left-shm`` file), and
+        remove its scratch directory."""
+        shutil.rmtree(str(getattr(self, "scratch", "")) or "/nonexistent", ignore_errors=True)
         names = {n for n in _shm_entries() if n.startswith("sem.mp-%s-" % self.tag)}
         listed = self.path / "left-shm"
         if listed.exists():

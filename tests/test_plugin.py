@@ -1,6 +1,8 @@
 """The plugin as a user meets it: options, clear errors for bad input, the header and the verdicts."""
 
 import json
+import os
+import sys
 import textwrap
 
 import pytest
@@ -61,6 +63,7 @@ def one_line_error(result, text):
     (["--ipc-deadline=0"], "expected a number of seconds above 0"),
     (["--hypothesis-profile=nosuch"], "no such profile; the kit's are dev"),
     (["--ipc-expectations=/nonexistent/file.ini"], "cannot read it"),
+    (["--ipc-report=/tmp"], "--ipc-report=/tmp: is a directory"),
 ])
 def test_bad_input_is_one_clear_line(pytester, args, text):
     one_line_error(run(pytester, *args), text)
@@ -89,7 +92,7 @@ def test_header_verdicts_and_json_report(pytester):
     data = json.loads(report.read_text())
     validate_report(data)
     assert data["verdicts"] == {"prop.passes": {"fork": "pass", "spawn": "pass"}}
-    assert data["start_methods"] == ["fork", "spawn"]
+    assert data["run"]["start_methods"] == ["fork", "spawn"]
 
 
 def test_ids_name_the_start_method(pytester):
@@ -270,7 +273,82 @@ def test_the_report_names_the_failing_clause_and_its_program(pytester):
     assert "b.wait()" in result.stdout.str() and "process 1:" in result.stdout.str()
     data = json.loads(report.read_text())
     validate_report(data)
-    assert data["verdicts"] == {"toy.even": {"fork": "fail"}}
+    # The example ran operations on its Barrier: it was built and handed to the processes.
+    assert data["verdicts"] == {"toy.even": {"fork": "fail"}, "toy.construct": {"fork": "pass"},
+                                "toy.inherit": {"fork": "pass"}}
     (failure,) = data["failures"]
     assert failure["clause"] == "toy.even" and "wait() returned 1" in failure["message"]
     assert "b = Barrier(2)" in failure["program"] and "process 0: b.wait()" in failure["program"]
+
+
+TIMING = """
+    from hypothesis import given, strategies as st
+    from ipc_spec.authoring import call, checks, declare, property_settings
+    from ipc_spec.history import History, Op
+    from ipc_spec.specs import not_before
+
+    declare("timing", bound="get(timeout=t) raises Empty, not before t")
+    RUNS = [0]
+
+    @checks("timing.bound")
+    @property_settings(max_examples=5, database=None)
+    @given(st.just(0.005))
+    def test_bound(ipc_env, timeout):
+        # An implementation whose timeout is cut short on the first run of the example and kept on
+        # the next ones: Hypothesis sees a failure that does not come back.
+        RUNS[0] += 1
+        took = 0.0041 if RUNS[0] == 1 else 0.0062
+        op = Op(0, 0, call("q", "get", timeout=timeout), 0.0, took, None, "Empty")
+        not_before(History([op]), op, timeout, 0.0, "timing.bound", "nothing to get")
+"""
+
+
+def test_a_bound_broken_on_some_runs_is_a_timing_divergence_not_a_flaky_test(pytester):
+    """Hypothesis calls a failure that does not come back on a replay flaky; when what failed is a
+    timing bound, the kit reports it as the implementation's timing divergence, under its clause,
+    with how often the bound was checked and broken and by how much."""
+    pytester.makepyfile(test_timing=textwrap.dedent(TIMING))
+    report = pytester.path / "verdicts.json"
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "test_timing.py", "--start-method=fork",
+                                           "--ipc-report=%s" % report)
+    result.assert_outcomes(failed=1)
+    out = result.stdout.str()
+    assert "timing divergence of the implementation, not a flaky test" in out
+    assert "checked it 2 times and it was broken 1 times, by 0.900 ms" in out
+    data = json.loads(report.read_text())
+    validate_report(data)
+    assert data["verdicts"]["timing.bound"] == {"fork": "fail"}
+    failure, = data["failures"]
+    assert failure["clause"] == "timing.bound"
+    assert failure["timing"] == {"bound": "early", "checked": 2, "broken": 1,
+                                 "by_ms": {"min": 0.9, "median": 0.9, "max": 0.9}}
+    assert failure["replay"].startswith("python -m pytest -p no:cacheprovider 'test_timing.py::test_bound[fork]'")
+
+
+def test_the_report_of_a_failure_carries_its_evidence(pytester, monkeypatch):
+    """A suite property failing on a broken implementation: the report follows the schema and keeps
+    the clause, the minimal example as a program and as data, the history with the operations the
+    clause names, Hypothesis's blob and a replay command for an installed kit."""
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    report = pytester.path / "verdicts.json"
+    monkeypatch.setenv("PYTHONPATH", root + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    result = pytester.run(sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "--pyargs",
+                          "ipc_spec.suite.test_barrier::TestBarrier::test_generations",
+                          "--start-method=fork", "--ipc-impl=tests.broken.barrier:duplicate_index",
+                          "--ipc-deadline=5", "--ipc-report=%s" % report)
+    assert result.ret == 1
+    data = json.loads(report.read_text())
+    validate_report(data)
+    assert data["run"]["impl"] == "tests.broken.barrier:duplicate_index"
+    failure, = data["failures"]
+    assert failure["clause"] == "barrier.indices" and failure["verdict"] == "fail"
+    assert failure["scenario"]["objects"]["b"]["factory"] == "Barrier"
+    assert any(step["call"] == "wait" for program in failure["scenario"]["phases"][0]["programs"]
+               for step in program)
+    history = failure["history"]
+    named = [op for op in history["ops"] if op["named"]]
+    assert named and all(op["call"].startswith("b.wait(") for op in named)
+    assert all(op["start_ms"] <= op["end_ms"] for op in history["ops"])
+    assert failure["blob"].startswith("@reproduce_failure(")
+    assert failure["replay"].startswith("python -m pytest -p no:cacheprovider --pyargs "
+                                        "'ipc_spec.suite.test_barrier::TestBarrier::test_generations[fork]'")

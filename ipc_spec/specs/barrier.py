@@ -23,7 +23,7 @@ Not promised, so not checked: which waiter gets which index, or which one runs t
 order in which waiters are released.
 """
 
-from . import declare, expect, late, raised, returned
+from . import bound, declare, expect, late, raised, returned
 
 CLAUSES = declare(
     "barrier",
@@ -89,12 +89,12 @@ def check_broken_waits(history, obj, timeout=None, prop="barrier.timeout"):
         first = min(op.start for op in waits)
         last = max(op.start for op in waits)
         for op in waits:
-            expect(op.end - first >= timeout, prop,
-                   "wait() raised %.4f s after the first wait began, before the %.4f s timeout"
-                   % (op.end - first, timeout), history, [op])
-            expect(op.end - last <= timeout + late(), prop,
-                   "wait() raised %.3f s after the last wait began, more than %.3f s + %.0f s"
-                   % (op.end - last, timeout, late()), history, [op])
+            bound("early", op.end - first, timeout, prop,
+                  "wait() raised %.4f s after the first wait began, before the %.4f s timeout"
+                  % (op.end - first, timeout), history, op)
+            bound("late", op.end - last, timeout + late(), prop,
+                  "wait() raised %.3f s after the last wait began, more than %.3f s + %.0f s"
+                  % (op.end - last, timeout, late()), history, op)
 
 
 def check_state(history, obj, prop, broken=None, n_waiting=None, parties=None):

@@ -133,6 +133,23 @@ def value_set(ctx, ctor):
 value_set.clause = "value"  # what an implementation that cannot build or hand it over breaks
 
 
+def _value_set_recipe():
+    """``value_set`` as standalone source, for ``ipc_spec.report.reproducer``: the item types as a
+    table of (label, typecode or ctypes type, first sample); a lacking type is the error's text."""
+    rows = "".join("    (%r, %s, %r),\n" % (t.label, repr(t.label) if t.label in TYPECODES
+                                           else "ctypes." + t.label, t.samples[0]) for t in VALUE_TYPES)
+    return ("import ctypes\n\nVALUE_TYPES = [\n%s]\n\n\n%s\n\ndef value_set(ctx, ctor):\n"
+            '    """One object of every item type (part label), built by ctor from its sample."""\n'
+            "    objects = {}\n    for label, code, sample in VALUE_TYPES:\n        try:\n"
+            "            objects[label] = _value(ctx, ctor, code, sample)\n"
+            "        except Exception as exc:\n"
+            "            objects[label] = 'lacking: %%s: %%s' %% (type(exc).__name__, exc)\n"
+            "    return objects\n" % (rows, inspect.getsource(_value)))
+
+
+value_set.recipe = _value_set_recipe
+
+
 # -- Array / RawArray: the objects -----------------------------------------------------------------
 
 ARRAY_TYPES = [ItemType(label) for label in ("c", "u", "q", "f", "c_bool")]
@@ -162,6 +179,24 @@ def array_set(ctx, ctor, n):
 
 
 array_set.clause = "array"  # what an implementation that cannot build or hand it over breaks
+
+
+def _array_set_recipe():
+    """``array_set`` as standalone source, for ``ipc_spec.report.reproducer``: the item types as a
+    table of (label, typecode or ctypes type, samples); a lacking type is the error's text."""
+    rows = "".join("    (%r, %s, %r),\n" % (t.label, repr(t.label) if t.label in TYPECODES
+                                           else "ctypes." + t.label, t.samples) for t in ARRAY_TYPES)
+    return ("import ctypes\n\nARRAY_TYPES = [\n%s]\n\n\n%s\n\ndef array_set(ctx, ctor, n):\n"
+            '    """For every item type, label.size built as ctor(code, n), label.seq from n samples."""\n'
+            "    arrays = {}\n    for label, code, samples in ARRAY_TYPES:\n"
+            "        for part, init in (('.size', n), ('.seq', [samples[i %% 3] for i in range(n)])):\n"
+            "            try:\n                arrays[label + part] = _array(ctx, ctor, code, init)\n"
+            "            except Exception as exc:\n"
+            "                arrays[label + part] = 'lacking: %%s: %%s' %% (type(exc).__name__, exc)\n"
+            "    return arrays\n" % (rows, inspect.getsource(_array)))
+
+
+array_set.recipe = _array_set_recipe
 
 
 # -- locks: the objects ----------------------------------------------------------------------------
