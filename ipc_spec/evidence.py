@@ -1,6 +1,7 @@
 """What a failing example leaves for the report: its scenario and its history as plain data.
 
-Pure: no ``multiprocessing``, no pytest. The report (``--ipc-report``, schema in
+Pure: no ``multiprocessing``, no pytest (``_child`` and ``objects``, for ``Ref`` and ``Cells``,
+import neither). The report (``--ipc-report``, schema in
 ``report.schema.json``) carries, for each failure, the scenario (objects and programs, every value
 written as Python source, so that ``python -m ipc_spec.report --reproducer`` can turn it into a
 standalone script) and the history (each process's operations with their start and end times in
@@ -10,7 +11,9 @@ the marks such as a planned death).
 
 from typing import Any, Dict, List, Optional, Sequence
 
+from ._child import Ref
 from .history import History, Op
+from .objects import Cells
 
 
 def pysource(value: Any) -> str:
@@ -30,7 +33,7 @@ def pysource(value: Any) -> str:
         return "{%s}" % ", ".join("%s: %s" % (pysource(k), pysource(v)) for k, v in value.items())
     if type(value) is slice:
         return "slice(%s, %s, %s)" % (pysource(value.start), pysource(value.stop), pysource(value.step))
-    if type(value).__name__ == "Ref" and hasattr(value, "name"):
+    if isinstance(value, Ref):
         return "Ref(%r)" % value.name
     module, name = getattr(value, "__module__", None), getattr(value, "__qualname__", None)
     if callable(value) and module and name and "<" not in name:
@@ -59,7 +62,7 @@ def _runs(value) -> str:
 def make_data(make) -> Dict[str, Any]:
     """One scenario object: a :class:`~ipc_spec.objects.Make` (``factory`` is a context attribute,
     or ``module:name`` of a factory function) or kit :class:`~ipc_spec.objects.Cells`."""
-    if type(make).__name__ == "Cells":
+    if isinstance(make, Cells):
         return {"cells": make.count}
     factory = make.factory
     if callable(factory):

@@ -55,10 +55,11 @@ def matrix_page(tmp_path_factory):
 def _first(matrix, want):
     """The first divergent cell whose failure's history satisfies ``want``, and its panel id."""
     number = 0
+    divergent = set(matrix.divergent())
     for row in matrix.rows:
         for column in matrix.columns:
             for method in matrix.methods[column]:
-                if (row, column, method) not in set(matrix.divergent()):
+                if (row, column, method) not in divergent:
                     continue
                 number += 1
                 failure = matrix.failure(row, column, method)

@@ -205,6 +205,7 @@ def _detail(matrix: Matrix, ident: str, row: str, column: Column, method: str,
 def page(matrix: Matrix, reproducers: Optional[Dict] = None, title: str = "ipc-spec conformance matrix") -> str:
     """The whole page."""
     reproducers = reproducers or {}
+    divergent = set(matrix.divergent())
     details: List[str] = []
     out = ["<!doctype html>", '<html lang="en"><head><meta charset="utf-8">', "<title>%s</title>" % _e(title),
            "<style>%s</style></head><body>" % STYLE, "<h1>%s</h1>" % _e(title),
@@ -232,7 +233,7 @@ def page(matrix: Matrix, reproducers: Optional[Dict] = None, title: str = "ipc-s
                 verdicts = matrix.cell(row, column, method)
                 kind = "conflict" if len(verdicts) > 1 else (verdicts[0] if verdicts else "not-run")
                 text = _e(symbol(verdicts))
-                if (row, column, method) in _divergent_set(matrix):
+                if (row, column, method) in divergent:
                     ident = "d-%d" % (len(details) + 1)
                     details.append(_detail(matrix, ident, row, column, method,
                                            reproducers.get((row, column, method))))
@@ -252,9 +253,3 @@ def page(matrix: Matrix, reproducers: Optional[Dict] = None, title: str = "ipc-s
     out.append("</body></html>")
     return "\n".join(out)
 
-
-def _divergent_set(matrix: Matrix):
-    cached = getattr(matrix, "_divergent_cache", None)
-    if cached is None:
-        cached = matrix._divergent_cache = set(matrix.divergent())
-    return cached
