@@ -12,6 +12,11 @@ cells on the crew's board, ``program`` is the list of steps this worker runs. Th
 with what each step did (see :func:`run_step`), and keeps the number of the step it is in on the
 board, for deadlock reports.
 
+A worker a fault may strike (``ipc_spec.nemesis``) is sent ``(names, program, parks)``: it sends the
+record of each step as the step ends, keeps its stage inside the step on the board, waits before
+each step in ``parks`` for the harness's signal, and turns a SIGINT into the ``KeyboardInterrupt``
+of the call it strikes (see :func:`_faulted`).
+
 A step is ``(name, call, args, kwargs, pause)``. ``pause`` seconds are slept first (to perturb the
 schedule, never to synchronise); ``call`` is one of:
 
@@ -123,8 +128,13 @@ def operation(name):
     return found
 
 
-def run_step(objects, step):
-    """Run one step; returns ``(start, end, result, error)``, ``error`` being ``(type, message)``."""
+def run_step(objects, step, started=None, guard=None):
+    """Run one step; returns ``(start, end, result, error)``, ``error`` being ``(type, message)``.
+
+    ``started(start)`` is called just before the call (the nemesis reads it on the board);
+    ``guard`` is the :class:`Interruptible` of a process a SIGINT may strike: the call is then the
+    only place its ``KeyboardInterrupt`` is raised, and it is the call's outcome.
+    """
     name, call, args, kwargs, pause = step
     if pause:
         time.sleep(pause)
@@ -134,7 +144,11 @@ def run_step(objects, step):
     if kwargs and any(type(a) is Ref for a in kwargs.values()):
         kwargs = {k: objects[a.name] if type(a) is Ref else a for k, a in kwargs.items()}
     start = clock()
+    if started is not None:
+        started(start)
     try:
+        if guard is not None:
+            guard.armed = True
         if call == "pause":
             result = None
         elif call.startswith("@"):
@@ -147,11 +161,84 @@ def run_step(objects, step):
                 result = getattr(obj, call[1:])
         else:
             result = getattr(obj, call)(*args, **kwargs)
+        if guard is not None:
+            guard.armed = False
         error = None
-    except Exception as exc:  # the outcome of the step, recorded, never raised here
+    except (Exception, KeyboardInterrupt) as exc:  # the outcome of the step, recorded, never raised
+        if guard is not None:
+            guard.armed = False
         result, error = None, (type(exc).__name__, str(exc)[:500])
     end = clock()
     return start, end, portable(result), error
+
+
+class Interruptible(object):
+    """SIGINT for a process a fault may strike: raised as ``KeyboardInterrupt`` while ``armed``
+    (inside a call, or waiting for the fault before a step), else noted in ``hit`` and acted on
+    between steps, so that the kit's own messages are never cut in half."""
+
+    def __init__(self):
+        self.armed = False
+        self.hit = []
+
+    def __call__(self, signum, frame):
+        self.hit.append(clock())
+        if self.armed:
+            self.armed = False
+            raise KeyboardInterrupt()
+
+
+#: Seconds a process waits for a fault before a step; the harness sends it at once, so this is only
+#: reached if the harness is gone (the process then goes on with the step).
+PARK_LIMIT = 120.0
+
+
+def _park(guard, board, index):
+    """Wait, before a step, for the signal of a fault (``guard`` raises SIGINT's here). Armed
+    before the board says so, and the loop also checks ``guard.hit``: a SIGINT that comes in
+    between is never slept through."""
+    limit = clock() + PARK_LIMIT
+    guard.armed = True
+    try:
+        board.set_stage(index, _wire.PARKED, clock())
+        while not guard.hit and clock() < limit:
+            time.sleep(0.001)
+    finally:
+        guard.armed = False
+
+
+def _faulted(board, index, conn, objects, program, parks):
+    """Run ``program`` in a process a fault may strike: each step's record is sent as it ends (a
+    SIGKILL loses nothing done before it), the stage of each step is on the board, and a SIGINT
+    ends the program as a ``KeyboardInterrupt`` in the step it struck. Returns the records, and
+    whether a SIGINT came."""
+    guard = Interruptible()
+    old = signal.signal(signal.SIGINT, guard)
+    records = []
+    try:
+        for number, step in enumerate(program):
+            board.set_stage(index, _wire.OUTSIDE, clock())
+            board.set_status(index, number)
+            if not guard.hit and number in parks:
+                try:
+                    _park(guard, board, index)
+                except KeyboardInterrupt:
+                    pass
+            if guard.hit:  # struck between steps, or while waiting before this one
+                now = clock()
+                records.append((now, now, None, ("KeyboardInterrupt", "before the step began")))
+            else:
+                records.append(run_step(objects, step, lambda t: board.set_stage(
+                    index, _wire.IN_CALL, t), guard))
+            sent = len(_marks)
+            _wire.send(conn, ("step", number, records[-1], list(_marks[:sent])))
+            del _marks[:sent]
+            if guard.hit:
+                break
+        board.set_stage(index, _wire.OUTSIDE, clock())
+    finally:
+        signal.signal(signal.SIGINT, old)
+    return records, bool(guard.hit)
 
 
 def _gone(pid):
@@ -219,22 +306,27 @@ def serve(index, crew, address, board_path, bank, owner=None):
             return
         if message is None:
             return
+        interrupted = False
         try:
-            names, program = message
+            names, program = message[:2]
             objects = _objects(board, bank, names)
             del _marks[:]
-            records = []
-            for number, step in enumerate(program):
-                board.set_status(index, number)
-                if step[1] == "die":  # fault injection: report what was done, then SIGKILL self
-                    if step[4]:
-                        time.sleep(step[4])
-                    mark("died")
-                    _wire.send(conn, ("died", records, list(_marks)))
-                    os.kill(os.getpid(), signal.SIGKILL)
-                records.append(run_step(objects, step))
+            if len(message) > 2:  # a fault may strike this process: message[2] are its parks
+                records, interrupted = _faulted(board, index, conn, objects, program, message[2])
+                records = []  # all sent already
+            else:
+                records = []
+                for number, step in enumerate(program):
+                    board.set_status(index, number)
+                    if step[1] == "die":  # fault injection: report what was done, SIGKILL self
+                        if step[4]:
+                            time.sleep(step[4])
+                        mark("died")
+                        _wire.send(conn, ("died", records, list(_marks)))
+                        os.kill(os.getpid(), signal.SIGKILL)
+                    records.append(run_step(objects, step))
             board.set_status(index, -1)
-            reply = ("done", records, list(_marks))
+            reply = ("interrupted" if interrupted else "done", records, list(_marks))
         except BaseException:
             reply = ("crash", traceback.format_exc())
         try:
@@ -242,6 +334,8 @@ def serve(index, crew, address, board_path, bank, owner=None):
         except Exception:
             _wire.send(conn, ("crash", traceback.format_exc()))
         sys.stdout.flush()
+        if interrupted:  # as a program ends on an uncaught KeyboardInterrupt: exit status 1
+            sys.exit(1)
         if _leaving:
             return
 

@@ -8,7 +8,8 @@ or hang it. Standard library only; every worker imports this module.
   stream sockets (AF_UNIX). :func:`recv` takes a deadline; past it, it raises :class:`Timeout`.
 - **The board** is a small file mapped with ``mmap`` by the harness and by every worker of a crew:
   one 64-bit slot per worker for the step it is in (for deadlock reports), then the cells of the
-  kit's instruments (:class:`~ipc_spec.objects.Cells`).
+  kit's instruments (:class:`~ipc_spec.objects.Cells`), then, per worker, where it is inside its step
+  and since when (a *stage* and a time, for the nemesis: ``ipc_spec.nemesis``).
 """
 
 import mmap
@@ -23,10 +24,14 @@ clock = time.monotonic  # CLOCK_MONOTONIC: one clock for every process of the ma
 
 _HEADER = struct.Struct("!Q")
 _SLOT = struct.Struct("q")
+_STAGE = struct.Struct("qd")
 #: Status slots on a board: the most workers a crew may have.
 MAX_WORKERS = 64
 #: Instrument cells on a board: what one example's :class:`~ipc_spec.objects.Cells` may hold.
 MAX_CELLS = 1024
+#: A worker's stage inside its current step (:meth:`Board.stage`): pausing or between steps, inside
+#: the call, or waiting for a fault before the step begins.
+OUTSIDE, IN_CALL, PARKED = 0, 1, 2
 
 
 class Timeout(Exception):
@@ -77,7 +82,7 @@ def connect(address, timeout=60.0):
 class Board(object):
     """The shared board of one crew (see the module docstring), by its file's path."""
 
-    SIZE = _SLOT.size * (MAX_WORKERS + MAX_CELLS)
+    SIZE = _SLOT.size * (MAX_WORKERS + MAX_CELLS) + _STAGE.size * MAX_WORKERS
 
     def __init__(self, path, create=False):
         self.path = path
@@ -95,6 +100,16 @@ class Board(object):
 
     def set_status(self, worker, value):
         _SLOT.pack_into(self.map, _SLOT.size * worker, value)
+
+    def stage(self, worker):
+        """``(stage, since)``: :data:`OUTSIDE`, :data:`IN_CALL` or :data:`PARKED`, and the clock
+        time it began (written by the worker before the status of a new step is read)."""
+        return _STAGE.unpack_from(self.map, _SLOT.size * (MAX_WORKERS + MAX_CELLS)
+                                  + _STAGE.size * worker)
+
+    def set_stage(self, worker, stage, since):
+        _STAGE.pack_into(self.map, _SLOT.size * (MAX_WORKERS + MAX_CELLS) + _STAGE.size * worker,
+                         stage, since)
 
     def clear_cells(self, count):
         start = _SLOT.size * MAX_WORKERS

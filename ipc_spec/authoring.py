@@ -10,7 +10,8 @@ deadlock reports, the verdict table and the report.
 - objects: :class:`Make` (``Make("Lock")``, or ``Make(factory, ...)`` with a module-level
   ``factory(ctx, ...)``), :class:`Cells` (instruments of the kit's own), :class:`Ref`;
 - steps: :func:`call`, :func:`read`, :func:`write`, :func:`macro`, :func:`die`; phases:
-  :func:`on`, :func:`merged`;
+  :func:`on`, :func:`merged`; faults (``ipc_env.run(..., faults=[...])``, the nemesis):
+  :func:`fault`, and the strategy :func:`faults`;
 - clauses: :func:`declare`, :func:`checks`, :func:`expect`, and the checks of ``ipc_spec.specs``;
 - settings and strategies: :func:`property_settings`, :func:`pauses`, :func:`timeouts`,
   :data:`NEVER`.
@@ -18,14 +19,15 @@ deadlock reports, the verdict table and the report.
 
 from ._child import Ref
 from .harness import Env
-from .history import History, Op, Step, call, die, macro, merged, on, read, write
+from .history import Fault, History, Op, Step, call, die, fault, macro, merged, on, read, write
 from .objects import Cells, Make, part
 from .profiles import property_settings
 from .specs import (LATE, check_timed_out, declare, expect, late, not_before, not_late, raised,
                     returned)
-from .strategies import NEVER, TIMEOUTS, pauses, random_programs, timeouts, two_procs
+from .strategies import NEVER, TIMEOUTS, faults, pauses, random_programs, timeouts, two_procs
 
-__all__ = ["Ref", "Env", "History", "Op", "Step", "call", "die", "macro", "merged", "on", "read",
+__all__ = ["Ref", "Env", "Fault", "History", "Op", "Step", "call", "die", "fault", "faults", "macro",
+           "merged", "on", "read",
            "write", "Cells", "Make", "part", "LATE", "check_timed_out", "declare", "expect", "late",
            "not_before", "not_late", "raised", "returned", "NEVER", "TIMEOUTS", "pauses",
            "timeouts", "random_programs", "two_procs", "checks", "property_settings"]

@@ -275,6 +275,9 @@ class Crew(object):
             if self.socks[i] is not None:
                 self.socks[i].close()
                 self.socks[i] = None
+            if self.board is not None:  # what the dead worker left there is not the new one's
+                self.board.set_status(i, -1)
+                self.board.set_stage(i, _wire.OUTSIDE, 0.0)
         for i, pid in zip(dead, self.host.call("respawn", self.cid, dead)):
             self.pids[i] = pid
         return dead

@@ -79,9 +79,17 @@ def step_data(step) -> Dict[str, Any]:
 def scenario(objects: Dict[str, Any], phases: Sequence[Any]) -> Dict[str, Any]:
     """The example as run: its objects and, per phase, each process's program."""
     return {"objects": {name: make_data(make) for name, make in objects.items()},
-            "phases": [{"fresh": bool(fresh), "programs": [[step_data(s) for s in program]
-                                                            for program in programs]}
-                       for fresh, programs in phases]}
+            "phases": [dict({"fresh": bool(phase[0]), "programs": [[step_data(s) for s in program]
+                                                                    for program in phase[1]]},
+                            **({"faults": [fault_data(f) for f in phase[2]]}
+                               if len(phase) > 2 and phase[2] else {}))
+                       for phase in phases]}
+
+
+def fault_data(fault) -> Dict[str, Any]:
+    """One :class:`~ipc_spec.history.Fault` of a phase."""
+    return {"proc": fault.proc, "step": fault.step, "signal": fault.signal, "when": fault.when,
+            "delay": fault.delay, "text": fault.describe()}
 
 
 def _ms(t: float, origin: float) -> float:

@@ -33,7 +33,8 @@ from .banks import Banks, Retry
 from .crews import Crew
 from .errors import Deadlock, HarnessError, Unsupported, WorkerDied
 from .lacks import Lacks
-from .history import History, Mark, Op, Step, merged
+from .history import Fault, History, Mark, Op, Step, merged
+from .nemesis import Nemesis
 from .objects import Cells, Make  # noqa: F401  (the authoring names)
 
 __all__ = ["Env", "Make", "Cells", "Objects"]
@@ -80,6 +81,8 @@ class Env(Banks, Lacks):
         #: After a first deadlock, Hypothesis shrinks by running smaller examples that may deadlock
         #: too: each of those gets a quarter of its deadline, so shrinking does not multiply the wait.
         self.hung = False
+        #: In a known divergence (:meth:`examples_of`) every deadline is an eighth of its length.
+        self.known = False
         self.want: Dict[Any, Any] = {}
         #: Kinds the implementation cannot build or hand to a process: key -> (how, what happened).
         self.lacking: Dict[Any, Any] = {}
@@ -97,8 +100,11 @@ class Env(Banks, Lacks):
 
     def budget(self, deadline: Optional[float] = None) -> float:
         """The deadline in force for the next example asking for ``deadline`` (the env's default if
-        None): a quarter of it, at least 0.5 s, once an example of this env has deadlocked."""
+        None): a quarter of it, at least 0.5 s, once an example of this env has deadlocked; an
+        eighth, at least 0.5 s, in a known divergence (its failure is expected, its hang known)."""
         asked = self.deadline if deadline is None else deadline
+        if self.known:
+            return min(asked, max(0.5, asked / 8))
         return min(asked, max(0.5, asked / 4)) if self.hung else asked
 
     def allocate(self, objects: Dict[str, Any], procs: int) -> "Objects":
@@ -135,11 +141,13 @@ class Env(Banks, Lacks):
         if not phases:
             return ""
         lines = ["  %s = %r" % item for item in objects.items()]
-        for number, programs in enumerate(phases, 1):
-            lines.append("  phase %d%s:" % (number, " (new processes)" if programs[0] else ""))
-            for i, program in enumerate(programs[1]):
+        for number, (fresh, programs, faults) in enumerate(phases, 1):
+            lines.append("  phase %d%s:" % (number, " (new processes)" if fresh else ""))
+            for i, program in enumerate(programs):
                 if program:
                     lines.append("    process %d: %s" % (i, "; ".join(s.describe() for s in program)))
+            for f in faults:
+                lines.append("    fault: %s" % f.describe())
         return "\n".join(lines)
 
     def settle(self, passed: bool):
@@ -160,7 +168,8 @@ class Env(Banks, Lacks):
         return self._recycled
 
     def run(self, objects, programs: Sequence[Sequence[Step]],
-            deadline: Optional[float] = None, fresh: bool = False) -> History:
+            deadline: Optional[float] = None, fresh: bool = False,
+            faults: Sequence[Fault] = ()) -> History:
         """Run one example, or one phase of one: every program in its own worker, all at once.
 
         ``objects`` is a dict of name -> :class:`Make` or :class:`Cells` (objects in their initial
@@ -172,14 +181,18 @@ class Env(Banks, Lacks):
         stops them afterwards (waiting for them to exit): for properties about process start or
         exit, and for end-of-file on a Connection, which needs every other copy of the peer end
         closed. The host closes its own copies of Connections once the workers have started.
+
+        ``faults`` are signals the harness sends during the phase (:class:`~ipc_spec.history.Fault`,
+        :mod:`ipc_spec.nemesis`): each struck process is gone afterwards, and replaced before the
+        next example; the history holds each fault and the call it interrupted.
         """
         if fresh:
-            return self._run_fresh(objects, programs, deadline)
+            return self._run_fresh(objects, programs, deadline, faults)
         if not isinstance(objects, Objects):
             objects = self.allocate(objects, len(programs))
-        return self._run(objects, programs, deadline, False)
+        return self._run(objects, programs, deadline, False, faults)
 
-    def _run(self, objects: Objects, programs, deadline, fresh) -> History:
+    def _run(self, objects: Objects, programs, deadline, fresh, faults=()) -> History:
         procs = len(programs)
         crew = objects.crew
         if crew is not self.crew or procs > crew.size:
@@ -187,26 +200,43 @@ class Env(Banks, Lacks):
         if crew.parts:
             self._check_parts(objects, programs)
         names = objects.names
-        self.ran[1].append((fresh, [list(p) for p in programs]))
+        nemesis = Nemesis(crew, programs, faults) if faults else None
+        self.ran[1].append((fresh, [list(p) for p in programs], list(faults)))
         wire = [[tuple(step) for step in program] for program in programs]
         self.examples += 1
         asked = self.deadline if deadline is None else deadline
         budget = self.budget(asked)
         origin = _wire.clock()
         busy = [i for i in range(procs) if programs[i]]  # an empty program: the worker sits out
+        gone = sorted(set(busy) & crew.dead)
+        if gone:
+            raise HarnessError("process %s was struck by a fault in an earlier phase of this "
+                               "example: it is replaced only before the next example, so give it "
+                               "an empty program" % ", ".join(map(str, gone)))
         replies: Dict[int, Any] = {}
         try:
             for i in busy:
-                _wire.send(crew.socks[i], (names, wire[i]))
+                parks = nemesis.parks(i) if nemesis else None
+                _wire.send(crew.socks[i], (names, wire[i]) if parks is None
+                           else (names, wire[i], parks))
             limit = origin + budget
             waiting = {crew.socks[i]: i for i in busy}
             while waiting:
-                ready = _wire.readable(list(waiting), limit)
-                if not ready:
-                    self._deadlock(crew, programs, budget, asked, origin, replies)
+                ready = _wire.readable(list(waiting), nemesis.wake(limit) if nemesis else limit)
+                if nemesis is not None:
+                    nemesis.poll()
+                if not ready and _wire.clock() >= limit:
+                    self._deadlock(crew, programs, budget, asked, origin, replies, nemesis)
                 for sock in ready:
-                    i = waiting.pop(sock)
-                    replies[i] = self._reply(crew, i, limit, programs, budget, asked, origin, replies)
+                    i = waiting[sock]
+                    reply = self._reply(crew, i, limit, programs, budget, asked, origin, replies,
+                                        nemesis)
+                    if reply is None:  # a record streamed by a process a fault may strike
+                        continue
+                    del waiting[sock]
+                    replies[i] = reply
+                    if nemesis is not None and reply[0] != "killed":
+                        nemesis.replied(i)
         except BaseException:
             # Interrupted (Ctrl-C, pytest-timeout, a deadlock): the workers may still be busy with
             # this example, so the crew can serve no other.
@@ -218,7 +248,7 @@ class Env(Banks, Lacks):
         ops: List[Op] = []
         marks: List[Mark] = []
         for i in busy:
-            self._collect(i, programs[i], replies[i], ops, marks)
+            self._collect(i, programs[i], replies[i], ops, marks, nemesis)
         history = History(ops, marks, origin, procs)
         self.ran[2].append(history)
         return history
@@ -233,17 +263,25 @@ class Env(Banks, Lacks):
         return {"scenario": evidence.scenario(objects, phases),
                 "history": evidence.history_data(merged(*histories)) if histories else None}
 
-    def _reply(self, crew: Crew, i: int, limit, programs, budget, asked, origin, replies):
+    def _reply(self, crew: Crew, i: int, limit, programs, budget, asked, origin, replies,
+               nemesis=None):
+        """Worker ``i``'s reply to the phase; None for a step's record streamed before it."""
         try:
             reply = _wire.recv(crew.socks[i], limit)
         except _wire.Timeout:  # part of a reply, then nothing: as good as hung
-            self._deadlock(crew, programs, budget, asked, origin, replies)
+            self._deadlock(crew, programs, budget, asked, origin, replies, nemesis)
         except (EOFError, OSError):
+            if nemesis is not None and nemesis.expects_end(i):  # the fault's signal ended it
+                nemesis.ended(i)
+                return ("killed", [], [])
             crew.kill()
             self.crew = None
             raise WorkerDied("worker process %d ended unexpectedly under %s; its stderr is in the "
                              "captured output" % (i, self.method)) from None
-        if reply[0] == "died":  # a planned death (a "die" step): replaced before the next example
+        if reply[0] == "step" and nemesis is not None:
+            nemesis.step(i, *reply[1:])
+            return None
+        if reply[0] in ("died", "interrupted"):  # a planned death: replaced before the next example
             crew.dead.add(i)
         if reply[0] == "crash":
             crew.kill()
@@ -251,7 +289,7 @@ class Env(Banks, Lacks):
             raise HarnessError("worker %d failed outside any step:\n%s" % (i, reply[1]))
         return reply
 
-    def _run_fresh(self, objects, programs, deadline):
+    def _run_fresh(self, objects, programs, deadline, faults=()):
         saved, self.crew = self.crew, None
         try:
             self._check_lacking(objects)
@@ -278,7 +316,7 @@ class Env(Banks, Lacks):
                     names[name] = crew.take(make)
             crew.board.clear_cells(cells)
             self.ran = [dict(objects), [], []]
-            history = self._run(Objects(crew, names), programs, deadline, True)
+            history = self._run(Objects(crew, names), programs, deadline, True, faults)
             self.crew = None
             crew.stop()
             return history
@@ -294,10 +332,10 @@ class Env(Banks, Lacks):
         it, no object is reused.
 
         The deadlines start at their full length, whatever an earlier test did; ``known=True`` (a
-        known divergence, expected to fail, maybe by hanging) shortens them from the first example,
-        as after a deadlock (:meth:`budget`): a hang it is known for costs a quarter of the wait.
+        known divergence, expected to fail, maybe by hanging) shortens them to an eighth from the
+        first example (:meth:`budget`): a hang it is known for costs little.
         """
-        self.hung = known
+        self.hung = self.known = known
         hyp = getattr(test, "hypothesis", None)
         if hyp is None or not hasattr(hyp, "inner_test"):
             yield
@@ -324,17 +362,22 @@ class Env(Banks, Lacks):
             self.check_lacks()
         finally:
             hyp.inner_test = inner
+            self.known = False
             self.settle(False)
 
     @staticmethod
-    def _collect(i, program, reply, ops, marks):
+    def _collect(i, program, reply, ops, marks, nemesis=None):
+        if nemesis is not None and i in nemesis.streamed:
+            ops.extend(nemesis.ops(i, program, reply))
+            marks.extend(Mark(i, label, t) for label, t in nemesis.marks[i] + list(reply[2]))
+            return
         _, records, proc_marks = reply
         for index, (step, (start, end, result, error)) in enumerate(zip(program, records)):
             kind, message = error if error else (None, "")
             ops.append(Op(i, index, step, start, end, result, kind, message))
         marks.extend(Mark(i, label, t) for label, t in proc_marks)
 
-    def _deadlock(self, crew, programs, budget, asked, origin, replies):
+    def _deadlock(self, crew, programs, budget, asked, origin, replies, nemesis=None):
         """Say who is waiting on what, kill the crew, raise :class:`Deadlock`."""
         now = _wire.clock()
         lines = ["the example did not finish within %.3g s under start method %r; "
@@ -346,9 +389,12 @@ class Env(Banks, Lacks):
             if not program:
                 continue
             if i in replies:
-                self._collect(i, program, replies[i], ops, marks)
-                lines.append("  process %d: finished its %d steps" % (i, len(program)))
+                self._collect(i, program, replies[i], ops, marks, nemesis)
+                lines.append("  process %d: %s" % (i, "gone after its fault" if replies[i][0] in (
+                    "killed", "interrupted") else "finished its %d steps" % len(program)))
                 continue
+            if nemesis is not None and i in nemesis.streamed:
+                self._collect(i, program, ("running", [], []), ops, marks, nemesis)
             at = crew.status(i)
             if 0 <= at < len(program):
                 blocked.append((i, at, program[at].describe()))
@@ -356,10 +402,14 @@ class Env(Banks, Lacks):
                     i, at + 1, len(program), program[at].describe(), now - origin))
             else:
                 lines.append("  process %d: never reported back (%d steps)" % (i, len(program)))
+        if nemesis is not None:
+            lines.extend(nemesis.describe(origin))
         crew.kill()
         self.crew = None
         if budget < asked:
-            lines[0] += " (a quarter of the %.3g s deadline, as an earlier example deadlocked)" % asked
+            lines[0] += (" (an eighth of the %.3g s deadline: a known divergence)" % asked
+                         if self.known else " (a quarter of the %.3g s deadline, as an earlier "
+                         "example deadlocked)" % asked)
         self.hung = True
         done = History(ops, marks, origin, len(programs))
         if ops:

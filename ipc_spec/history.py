@@ -34,6 +34,8 @@ class Step(NamedTuple):
             return "pause(%.3g)" % self.pause
         if self.call == "die":
             return "pause(%.3g); SIGKILL" % self.pause if self.pause else "SIGKILL"
+        if self.call in SIGNALS:
+            return "%s from the harness (%s)" % (self.call, self.args[0]) if self.args else self.call
         if self.call.startswith("."):
             if self.call.endswith("="):
                 return "%s%s %s" % (self.obj, self.call[:-1] + " =", _short(self.args[0]))
@@ -74,6 +76,53 @@ def macro(obj: str, name: str, *args: Any, pause: float = 0.0, **kwargs: Any) ->
     return Step(obj, "@" + name, args, kwargs, pause)
 
 
+#: The signals a :class:`Fault` may send, as the documentation's calls send them: ``Process.kill()``
+#: (SIGKILL), ``Process.terminate()`` (SIGTERM), and a user's Ctrl-C (SIGINT, which a worker receives
+#: as ``KeyboardInterrupt`` inside the call it is in).
+SIGNALS = ("SIGKILL", "SIGTERM", "SIGINT")
+#: When a :class:`Fault` strikes, relative to its step: ``"before"`` it starts (the process waits
+#: there for the signal), ``"after"`` ``delay`` seconds into it (inside the call if it is still
+#: running or blocked, else wherever the process has got to), ``"blocked"`` once the process is seen
+#: asleep inside it (or at once, wherever it is, if the step ended without blocking).
+WHENS = ("before", "after", "blocked")
+#: The result of a fault's op when it reached its process after its program was over (too late to
+#: interrupt anything; the process is replaced all the same).
+MISSED = "after the program ended"
+
+
+class Fault(NamedTuple):
+    """A signal the harness sends a process of one phase (the *nemesis*), and when.
+
+    ``proc`` is the process, ``step`` the index of a step of its program, ``signal`` one of
+    :data:`SIGNALS`, ``when`` one of :data:`WHENS`, ``delay`` seconds (for ``"after"``). The process
+    is gone afterwards (SIGINT: once it has reported the ``KeyboardInterrupt``) and is replaced
+    before the next example; its steps after the one interrupted do not run.
+    """
+
+    proc: int
+    step: int
+    signal: str = "SIGKILL"
+    when: str = "before"
+    delay: float = 0.0
+
+    def describe(self) -> str:
+        if self.when == "before":
+            at = "before step %d" % (self.step + 1)
+        elif self.when == "after":
+            at = "%.3g ms into step %d" % (self.delay * 1e3, self.step + 1)
+        else:
+            at = "once blocked in step %d" % (self.step + 1)
+        return "%s process %d %s" % (self.signal, self.proc, at)
+
+
+def fault(proc: int, step: int, signal: str = "SIGKILL", when: str = "before",
+          delay: float = 0.0) -> Fault:
+    """``fault(1, 0, "SIGKILL", "blocked")``: kill process 1 once it is blocked in its first step."""
+    if signal not in SIGNALS or when not in WHENS or delay < 0:
+        raise ValueError("a fault is one of %s, %s, and a delay >= 0" % (SIGNALS, WHENS))
+    return Fault(proc, step, signal, when, float(delay))
+
+
 class Op(NamedTuple):
     """A step as it ran: who ran it, when, and what came of it."""
 
@@ -102,7 +151,14 @@ class Op(NamedTuple):
     def duration(self) -> float:
         return self.end - self.start
 
+    @property
+    def is_fault(self) -> bool:
+        """Whether this is a signal the harness sent (a :class:`Fault`), not a step."""
+        return self.step.call in SIGNALS
+
     def outcome(self) -> str:
+        if self.error in ("SIGKILL", "SIGTERM"):
+            return "killed by %s%s" % (self.error, " " + self.message if self.message else "")
         if self.error is None:
             return "-> %s" % _short(self.result)
         return "raised %s%s" % (self.error, ": " + self.message if self.message else "")
@@ -135,6 +191,28 @@ class History(object):
         ops = [o for o in self.ops
                if (obj is None or o.obj == obj) and (call is None or o.call == call)]
         return sorted(ops, key=lambda o: o.start)
+
+    def faults(self) -> List[Op]:
+        """The signals the harness sent (see :class:`Fault`), by time."""
+        return sorted((o for o in self.ops if o.is_fault), key=lambda o: o.start)
+
+    def victims(self) -> set:
+        """The processes a fault struck: they are gone after it."""
+        return {o.proc for o in self.ops if o.is_fault and o.result != MISSED}
+
+    def struck(self, proc: int) -> Optional[Op]:
+        """The op of ``proc`` its fault interrupted (None if none did), whatever it raised."""
+        for fault in self.faults():
+            index = fault.step.kwargs.get("struck")
+            if fault.proc == proc and index is not None:
+                return next((o for o in self.of(proc) if o.index == index and not o.is_fault),
+                            None)
+        return None
+
+    def survivors(self, obj: Optional[str] = None, call: Optional[str] = None) -> List[Op]:
+        """:meth:`select`, leaving out the ops of :meth:`victims`."""
+        gone = self.victims()
+        return [o for o in self.select(obj, call) if o.proc not in gone]
 
     def times(self, label: str) -> List[float]:
         return [m.time for m in self.marks if m.label == label]

@@ -53,3 +53,32 @@ def random_programs(draw, procs, objects, random_op):
                                    draw(pauses())))
         programs.append(steps)
     return programs
+
+
+#: Seconds into a step's call at which an ``"after"`` fault strikes; shrinks towards the start.
+DELAYS = (0.0, 0.001, 0.005, 0.02)
+
+
+def faults(victims, signals=None, whens=None, max_faults=None, min_faults=0):
+    """Faults for one phase (see :class:`ipc_spec.history.Fault`): at most one per process of
+    ``victims``, a dict of process -> the number of steps of its program a fault may strike (its
+    first ones), at least ``min_faults`` of them. Shrinks towards fewer faults, SIGKILL, earlier
+    steps and no delay, so a minimal example keeps only the kill that matters, as early as it still
+    matters.
+
+    The simplest fault, which Hypothesis also tries first, is SIGKILL 0 ms into the call of the
+    first step: the moment a kill is most often felt by the others (a lock or a wake-up half
+    taken); ``before`` the step comes next."""
+    from .history import SIGNALS, WHENS, Fault
+
+    signals = SIGNALS if signals is None else signals
+    whens = [w for w in ("after", "before", "blocked") if w in (WHENS if whens is None else whens)]
+    one = {proc: st.builds(Fault, st.just(proc), st.integers(0, steps - 1), st.sampled_from(signals),
+                           st.sampled_from(whens), st.sampled_from(DELAYS)).map(
+        lambda f: f if f.when == "after" else f._replace(delay=0.0))
+           for proc, steps in victims.items() if steps > 0}
+    if not one:
+        return st.just([])
+    return st.lists(st.sampled_from(sorted(one)), unique=True, min_size=min_faults,
+                    max_size=max_faults or len(one)).flatmap(
+        lambda procs: st.tuples(*[one[p] for p in sorted(procs)]).map(list))

@@ -411,6 +411,25 @@ def test_passing_run(kit_run, start_method):
     assert_clean(run)
 
 
+#: The fault properties, on the tagged implementation: their victims die by SIGKILL, SIGTERM and
+#: SIGINT holding semaphores (a Lock, a Value's lock) and inside a Pipe's send().
+FAULTS = """
+from ipc_spec.suite.test_faults import FaultProperties
+
+
+class TestFaults(FaultProperties):
+    pass
+"""
+
+
+def test_fault_run(kit_run, start_method):
+    """Processes killed inside their calls, holding locks: every one is reaped, every semaphore
+    reclaimed, and nothing is left."""
+    run = kit_run(start_method, "-k", "lock_holder or value_writer or pipe_peer", source=FAULTS)
+    assert run.finish() == 0, run.output()
+    assert_clean(run)
+
+
 def test_failing_run(kit_run, start_method):
     """A Barrier that gives two waiters the same index: the property fails (and Hypothesis
     shrinks it), and nothing is left."""

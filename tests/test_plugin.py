@@ -153,7 +153,7 @@ def test_a_known_clause_does_not_hide_another_clause(pytester):
 def test_property_tests_of_a_module_share_their_env(pytester):
     """One env (its workers, its unused objects) serves the property tests of a module under a
     start method; the first test of another module closes it; each test starts with full deadlines,
-    and a known divergence with a quarter of them."""
+    and a known divergence with an eighth of them."""
     log = pytester.path / "seen.txt"
     pytester.makeconftest("SEEN = []")
     body = """
@@ -196,7 +196,7 @@ def test_property_tests_of_a_module_share_their_env(pytester):
         one, known_, two, three = (seen[(n, method)] for n in ("one", "known", "two", "three"))
         assert one[:2] == known_[:2] == two[:2]  # the same env, the same worker
         assert three[0] != one[0]
-        assert (one[2], known_[2], two[2], three[2]) == (8.0, 2.0, 8.0, 8.0)
+        assert (one[2], known_[2], two[2], three[2]) == (8.0, 1.0, 8.0, 8.0)
     assert seen[("one", "fork")][0] != seen[("one", "spawn")][0]
 
 

@@ -40,6 +40,20 @@ def history(ops, blocked=(), deadline_ms=None, marks=()):
             "deadline_ms": deadline_ms}
 
 
+def fault(proc, index, signal="SIGKILL", when="before", delay=0.0):
+    """A fault of a phase as a report has it (``ipc_spec.evidence.fault_data``)."""
+    at = {"before": "before step %d" % (index + 1), "blocked": "once blocked in step %d" % (index + 1),
+          "after": "%.3g ms into step %d" % (delay * 1e3, index + 1)}[when]
+    return {"proc": proc, "step": index, "signal": signal, "when": when, "delay": delay,
+            "text": "%s process %d %s" % (signal, proc, at)}
+
+
+def sent(f, where, start_ms=0.0):
+    """The op of a fault in a kit's history: index -1, and where it struck."""
+    return op(f["proc"], -1, "%s from the harness (%s)" % (f["signal"], f["text"]), "-> %r" % where,
+              start_ms=start_ms, end_ms=start_ms)
+
+
 NOTIFY_2 = "raised TypeError: Condition.notify() takes 1 positional argument but 2 were given"
 
 #: billiard's condition.unlocked under fork: notify(2) raises TypeError (billiard's notify takes no n).
@@ -152,6 +166,62 @@ EXCLUSION = {
 }
 
 
+#: multiprocessing's faults.event_setter_killed on CPython 3.11 under fork: the waiter was killed
+#: (SIGKILL, 0 ms into its wait), so set() waits for ever for it to wake, and the other waiter for
+#: set()'s lock.
+SETTER_FAULT = fault(0, 0, "SIGKILL", "after", 0.0)
+EVENT_SETTER_KILLED = {
+    "clause": "faults.event_setter_killed", "method": "fork", "verdict": "fail", "known": None,
+    "message": "Deadlock: the example did not finish within 1.76 s under start method 'fork'; the "
+               "workers were killed (a quarter of the 7.05 s deadline, as an earlier example "
+               "deadlocked)",
+    "program": "  e = Event()\n  phase 1:\n    process 0: e.wait(0.05)\n    fault: SIGKILL process 0 "
+               "0 ms into step 1\n  phase 2:\n    process 1: e.set()\n    process 2: e.wait(0.005); "
+               "e.is_set()",
+    "timing": None,
+    "scenario": {
+        "objects": {"e": {"factory": "Event", "args": "()", "kwargs": "{}", "text": "Event()"}},
+        "phases": [
+            {"fresh": False, "programs": [[step("e", "wait", "e.wait(0.05)", args="(0.05,)")]],
+             "faults": [SETTER_FAULT]},
+            {"fresh": False, "programs": [[], [step("e", "set", "e.set()")],
+                                          [step("e", "wait", "e.wait(0.005)", args="(0.005,)"),
+                                           step("e", "is_set", "e.is_set()")]]},
+        ]},
+    "history": history(
+        [op(0, 0, "e.wait(0.05)", "killed by SIGKILL inside the call", "SIGKILL", start_ms=0.271,
+            end_ms=1.943),
+         sent(SETTER_FAULT, "inside step 1: e.wait(0.05)", start_ms=0.932)],
+        blocked=[{"proc": 1, "index": 0, "call": "e.set()"},
+                 {"proc": 2, "index": 0, "call": "e.wait(0.005)"}], deadline_ms=1765.293),
+}
+
+
+def holder_struck(signal):
+    """Hand-built: a Lock's holder is struck by ``signal`` before its release(); a survivor's
+    acquire(timeout=0.05) returns False. No operation is named: every one is compared."""
+    struck = fault(0, 1, signal, "before")
+    return {
+        "clause": "faults.lock_holder_killed", "method": "fork", "verdict": "fail", "known": None,
+        "message": "hand-built", "timing": None,
+        "scenario": {
+            "objects": {"l": {"factory": "Lock", "args": "()", "kwargs": "{}", "text": "Lock()"}},
+            "phases": [
+                {"fresh": False, "faults": [struck], "programs": [[
+                    step("l", "acquire", "l.acquire()"), step("l", "release", "l.release()"),
+                    step("l", "acquire", "l.acquire()")]]},
+                {"fresh": False, "programs": [[], [step("l", "acquire", "l.acquire(timeout=0.05)",
+                                                        kwargs="{'timeout': 0.05}")]]},
+            ]},
+        "history": history([
+            op(0, 0, "l.acquire()", "-> True", start_ms=0.1, end_ms=0.2),
+            op(0, 1, "l.release()", "killed by %s before the call began" % signal, signal,
+               start_ms=0.3, end_ms=0.9),
+            sent(struck, "before the call of step 2: l.release()", start_ms=0.3),
+            op(1, 0, "l.acquire(timeout=0.05)", "-> False", start_ms=1.0, end_ms=51.0)]),
+    }
+
+
 def run_script(tmp_path, text, *args):
     """Run ``text`` as a script: ``(exit status, output, seconds)``; its temporary files go to
     ``tmp_path/tmp``, which must be empty again afterwards."""
@@ -224,7 +294,7 @@ def test_the_script_says_what_it_reproduces():
 
 
 @pytest.mark.parametrize("failure", [UNLOCKED, GET_TIMEOUT, PRODUCER_KILLED, HOLDER_KILLED,
-                                     EXCLUSION],
+                                     EXCLUSION, EVENT_SETTER_KILLED],
                          ids=lambda f: f["clause"])
 def test_scripts_import_nothing_of_the_kit(failure):
     """A script imports the standard library and the implementation, never ipc_spec, Hypothesis or
@@ -416,8 +486,15 @@ def bad(failure, path, value):
      "holds a value the kit could not write as Python source (<thing>)"),
     (bad(UNLOCKED, ("scenario",), None), "the condition.unlocked failure under fork has no scenario"),
     (bad(UNLOCKED, ("history",), None), "has no history: there is nothing to compare a run with"),
+    (bad(UNLOCKED, ("scenario", "phases", 1, "faults"), [fault(0, 2)]),
+     "the condition.unlocked failure under fork: fault SIGKILL process 0 before step 3 in phase 2 "
+     "names a step its process does not have"),
+    (bad(UNLOCKED, ("scenario", "phases", 1, "faults"), [fault(0, 0, "SIGSTOP")]),
+     "has a fault in phase 2 (SIGSTOP process 0 before step 1) that is not one of "
+     "SIGKILL/SIGTERM/SIGINT"),
 ], ids=["unknown-factory", "unimportable-factory", "not-a-factory", "code-as-argument",
-        "unknown-argument", "no-scenario", "no-history"])
+        "unknown-argument", "no-scenario", "no-history", "fault-without-its-step",
+        "fault-of-another-signal"])
 def test_what_cannot_be_expressed_is_refused_clearly(failure, message):
     """A scenario a standalone script cannot express raises ReproducerError, one sentence naming
     the failure, the object or step, and why."""
@@ -439,3 +516,151 @@ def test_a_kit_factory_that_is_not_self_contained_needs_a_recipe(monkeypatch):
                        r"fork: its factory ipc_spec.suite.test_value:value_set is not self-contained "
                        r"\(.*uses VALUE_TYPES \(a list of ItemType\).*\), and has no recipe"):
         script(STDLIB_RUN, failure, "")
+
+
+# -- faults: signals the parent sends, as the kit's nemesis does -----------------------------------
+
+
+def test_a_fault_is_written_in_the_scenario_and_sent_by_the_parent():
+    """The fault is a line of the scenario (``# fault: ...``) and a row of FAULTS; the script
+    carries the machinery that sends it only when there is one."""
+    text = script(STDLIB_RUN, holder_struck("SIGKILL"), "")
+    assert "        # fault: SIGKILL process 0 before step 2 (FAULTS)\n    })," in text
+    assert "(0, 1, 'SIGKILL', 'before', 0.0, 'SIGKILL process 0 before step 2')," in text
+    assert "class Nemesis(object):" in text and "os.kill(self.procs[i].pid" in text
+    assert "The parent sends the example's fault (SIGKILL process 0 before step 2)" in " ".join(
+        ast.get_docstring(ast.parse(text)).split())
+    assert "RUNS = 1" in text  # a fault before a step strikes the same way on every run
+    plain = script(STDLIB_RUN, HOLDER_KILLED, "")
+    assert "FAULTS = {}" in plain and "class Nemesis" not in plain
+
+
+@pytest.mark.parametrize("signal", ["SIGKILL", "SIGTERM"])
+def test_a_fault_before_a_step(tmp_path, signal):
+    """The holder waits before its release() until the parent's signal ends it: the release is an
+    op killed by the signal, as in the kit's history, its last step (which the kit did not run) is
+    expected not to run, and the survivor's acquire(timeout) returns False again."""
+    code, output, elapsed = run_script(tmp_path, script(STDLIB_RUN, holder_struck(signal), ""))
+    assert code == 1, output
+    assert "] l.release() killed by %s before the call began   <- compared" % signal in output
+    assert "(not run: the process was struck) l.acquire()" in output
+    assert "    fault: %s process 0 before step 2\n" % signal in output
+    assert re.search(r"fault: %s process 0 before step 2 \(phase 1\): sent at \d+\.\d ms \(while "
+                     r"it waited before step 2\): it struck before the call of step 2: l.release\(\); "
+                     r"in the kit's run it struck before the call of step 2: l.release\(\) \(sent "
+                     r"at 0.3 ms\)\n" % signal, output), output
+    assert "ended by the %s of its fault (%s process 0 before step 2)" % (signal, signal) in output
+    assert "DIVERGENCE SHOWN: l.acquire() -> True, as in the kit's run" in output
+    assert elapsed < 8.0, output
+    assert_reaped(output)
+
+
+def test_a_fault_some_time_into_a_call_under_forkserver(tmp_path):
+    """SIGKILL 20 ms into an acquire(timeout=5.0) that blocks (the Lock is the process's own): the
+    parent sends it 20 ms after the call began, long before the timeout, and the Lock stays held
+    by the dead process."""
+    struck = fault(0, 1, "SIGKILL", "after", 0.02)
+    failure = bad(holder_struck("SIGKILL"), ("method",), "forkserver")
+    failure["scenario"]["phases"][0] = {"fresh": False, "faults": [struck], "programs": [[
+        step("l", "acquire", "l.acquire()"),
+        step("l", "acquire", "l.acquire(timeout=5.0)", kwargs="{'timeout': 5.0}")]]}
+    failure["history"] = history([
+        op(0, 0, "l.acquire()", "-> True"),
+        op(0, 1, "l.acquire(timeout=5.0)", "killed by SIGKILL inside the call", "SIGKILL"),
+        sent(struck, "inside step 2: l.acquire(timeout=5.0)", start_ms=20.5),
+        op(1, 0, "l.acquire(timeout=0.05)", "-> False", named=True)])
+    text = script(STDLIB_RUN, failure, "")
+    assert "# fault: SIGKILL process 0 20 ms into step 2 (FAULTS)" in text and "RUNS = 50" in text
+    code, output, elapsed = run_script(tmp_path, text)
+    assert code == 1, output
+    late = re.search(r"inside step 2, (\d+\.\d) ms after its call began", output)
+    assert late and 20.0 <= float(late.group(1)) < 1000.0, output
+    assert "l.acquire(timeout=5.0) killed by SIGKILL inside the call" in output
+    assert "DIVERGENCE SHOWN: l.acquire(timeout=0.05) -> False, as in the kit's run" in output
+    assert elapsed < 4.0, output  # the struck acquire did not wait for its timeout
+    assert_reaped(output)
+
+
+def test_a_fault_once_blocked_leaves_a_survivor_hanging(tmp_path):
+    """SIGKILL once the waiter is asleep in e.wait(5.0) (two readings of /proc 1 ms apart): set()
+    then waits for ever for the dead sleeper to wake (CPython's Condition), and hangs at the
+    deadline as in the kit's run: the deadlock is the divergence shown."""
+    struck = fault(0, 0, "SIGKILL", "blocked")
+    failure = {
+        "clause": "faults.event_setter_killed", "method": "fork", "verdict": "fail", "known": None,
+        "message": "Deadlock: the example did not finish within 0.5 s", "timing": None,
+        "scenario": {
+            "objects": {"e": {"factory": "Event", "args": "()", "kwargs": "{}"}},
+            "phases": [
+                {"fresh": False, "faults": [struck],
+                 "programs": [[step("e", "wait", "e.wait(5.0)", args="(5.0,)")]]},
+                {"fresh": False, "programs": [[], [step("e", "set", "e.set()")]]}]},
+        "history": history(
+            [op(0, 0, "e.wait(5.0)", "killed by SIGKILL inside the call", "SIGKILL"),
+             sent(struck, "inside step 1: e.wait(5.0)", start_ms=1.5)],
+            blocked=[{"proc": 1, "index": 0, "call": "e.set()"}], deadline_ms=500.0),
+    }
+    code, output, elapsed = run_script(tmp_path, script(STDLIB_RUN, failure, ""))
+    assert code == 1, output
+    late = re.search(r"inside step 1, (\d+\.\d) ms after its call began\): it struck inside step 1: "
+                     r"e.wait\(5.0\)", output)
+    assert late and float(late.group(1)) >= 1.0, output
+    assert "DIVERGENCE SHOWN: e.set() was still running at the deadline, as in the kit's run" in output
+    assert "process 0 (pid" in output and "ended by the SIGKILL of its fault" in output
+    assert "killed at the deadline (SIGKILL)" in output
+    assert elapsed < 5.0, output
+    assert_reaped(output)
+
+
+def test_the_real_event_setter_deadlock_shows_and_a_harmless_fault_does_not(tmp_path):
+    """The real report's fault (SIGKILL 0 ms into the waiter's wait) hangs set() again; the same
+    example with the waiter killed before its wait (no sleeper left behind) finishes: every wait
+    returns, and the divergence does not show."""
+    code, output, _ = run_script(tmp_path, script(STDLIB_RUN, EVENT_SETTER_KILLED, ""))
+    assert code == 1, output
+    assert ("DIVERGENCE SHOWN: e.set() was still running at the deadline, as in the kit's run; "
+            "e.wait(0.005) was still running at the deadline, as in the kit's run") in output
+    harmless = bad(EVENT_SETTER_KILLED, ("scenario", "phases", 0, "faults"), [fault(0, 0)])
+    text = script(STDLIB_RUN, harmless, "")
+    assert "# fault: SIGKILL process 0 before step 1 (FAULTS)" in text
+    code, output, _ = run_script(tmp_path, text, "--runs", "2")
+    assert code == 0, output
+    assert "not shown in any of the 2 runs: e.set() -> None, where the kit's was blocked" in output
+    assert "] e.wait(0.05) killed by SIGKILL before the call began" in output
+    assert_reaped(output)
+
+
+@pytest.mark.parametrize("when, method, outcome", [
+    ("blocked", "fork", "raised KeyboardInterrupt"),
+    ("before", "spawn", "raised KeyboardInterrupt: before the step began"),
+])
+def test_sigint_is_the_keyboardinterrupt_of_the_call_it_strikes(tmp_path, when, method, outcome):
+    """SIGINT once blocked in acquire(timeout=5.0) of a Lock another process holds (or before the
+    step): the step raises KeyboardInterrupt, the process stops its program (exit status 1) and its
+    release() is expected not to run."""
+    struck = fault(0, 0, "SIGINT", when)
+    failure = {
+        "clause": "faults.lock_holder_killed", "method": method, "verdict": "fail", "known": None,
+        "message": "hand-built", "timing": None,
+        "scenario": {
+            "objects": {"l": {"factory": "Lock", "args": "()", "kwargs": "{}"}},
+            "phases": [
+                {"fresh": False, "programs": [[], [step("l", "acquire", "l.acquire()")]]},
+                {"fresh": False, "faults": [struck], "programs": [[
+                    step("l", "acquire", "l.acquire(timeout=5.0)", kwargs="{'timeout': 5.0}"),
+                    step("l", "release", "l.release()")]]}]},
+        "history": history([
+            op(1, 0, "l.acquire()", "-> True"),
+            op(0, 0, "l.acquire(timeout=5.0)", outcome, "KeyboardInterrupt", named=True),
+            sent(struck, "in step 1: l.acquire(timeout=5.0)")]),
+    }
+    code, output, elapsed = run_script(tmp_path, script(STDLIB_RUN, failure, ""))
+    assert code == 1, output
+    assert "] l.acquire(timeout=5.0) %s   <- compared" % outcome in output
+    assert "(not run: the process was struck) l.release()" in output
+    assert ("stopped after the KeyboardInterrupt of its fault (SIGINT process 0 %s): exit code 1"
+            % struck["text"].split("process 0 ")[1]) in output
+    assert "it struck in step 1: l.acquire(timeout=5.0)" in output
+    assert "DIVERGENCE SHOWN" in output and "l.acquire(timeout=5.0) raised KeyboardInterrupt" in output
+    assert elapsed < 5.0, output
+    assert_reaped(output)

@@ -77,9 +77,12 @@ def timeline(history: Optional[Dict[str, Any]]) -> str:
     parts: List[str] = []
     y = 24
     for proc in range(history["procs"]):
-        mine = [o for o in ops if o["proc"] == proc]
+        mine = [o for o in ops if o["proc"] == proc and o["index"] >= 0]
         stuck = [b for b in blocked if b["proc"] == proc]
-        mine_marks = [m for m in marks if m["proc"] == proc]
+        # a fault the harness sent (index -1) is drawn as a kill, where it was sent
+        mine_marks = [m for m in marks if m["proc"] == proc] + [
+            {"proc": proc, "label": o["call"], "at_ms": o["start_ms"], "fault": True}
+            for o in ops if o["proc"] == proc and o["index"] < 0]
         rows = max(1, len(mine) + len(stuck) + (1 if mine_marks else 0))
         height = rows * ROW + 6
         parts.append('<g class="lane-group" data-proc="%d">' % proc)
@@ -115,11 +118,12 @@ def timeline(history: Optional[Dict[str, Any]]) -> str:
             parts.append(_label(x(since), x(until), top + 11, "blocked: %s" % b["call"], "op-label blocked-label"))
         for m in mine_marks:  # on the lane's last row, which no bar uses
             mx = x(m["at_ms"])
-            kill = m["label"] == "died"
+            kill = m["label"] == "died" or m.get("fault", False)
             parts.append('<line class="%s" data-mark="%s" x1="%.1f" x2="%.1f" y1="%d" y2="%d"><title>%s at '
                          '%.3f ms</title></line>' % ("kill" if kill else "mark", _e(m["label"]), mx, mx, y,
                                                      y + height, _e(m["label"]), m["at_ms"]))
-            parts.append(_label(mx, mx + 1, y + height - 7, "SIGKILL (fault)" if kill else m["label"],
+            parts.append(_label(mx, mx + 1, y + height - 7, m["label"] if m.get("fault") else
+                                "SIGKILL (fault)" if kill else m["label"],
                                 "op-label named"))
         parts.append("</g>")
         y += height + 8
@@ -141,8 +145,8 @@ def timeline(history: Optional[Dict[str, Any]]) -> str:
     legend = ["bars: operations, from start to end"]
     if any(o["named"] for o in ops):
         legend.append("red: the operations the clause names")
-    if any(m["label"] == "died" for m in marks):
-        legend.append("red line: a planned SIGKILL")
+    if any(m["label"] == "died" for m in marks) or any(o["index"] < 0 for o in ops):
+        legend.append("red line: a fault (a signal sent to the process)")
     if history.get("bounds"):
         legend.append("green line: the timing bound broken (where the timeout fell, or the latest end allowed)")
     if blocked:

@@ -1,0 +1,104 @@
+"""Known divergences of the interpreter's own ``multiprocessing`` (docs/divergences/*.py).
+
+Each script there is a standalone reproducer: it SIGKILLs one process while it is blocked in a call
+and exits 1 when a surviving process overstays a documented timeout (or hangs), 0 when the documented
+behaviour holds. This module runs every script under every start method this platform offers, all at
+once in subprocesses (each one bounded by ``TIMEOUT`` seconds), and expects exit status 1: when a
+script returns 0 the interpreter has been fixed, and the kit must drop its known divergence.
+
+``SEEN`` says on which implementations each divergence was observed; elsewhere the case is skipped.
+"""
+
+import multiprocessing
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+DIVERGENCES = Path(__file__).resolve().parent.parent / "docs" / "divergences"
+SCRIPTS = sorted(DIVERGENCES.glob("*.py"))
+METHODS = multiprocessing.get_all_start_methods()
+TIMEOUT = 30.0
+IMPLEMENTATION = sys.implementation.name  # "cpython" or "pypy"
+
+#: script name -> the implementations on which its divergence was seen (CPython 3.8 and 3.13,
+#: PyPy 7.3.11 / 3.9, under fork, spawn and forkserver alike).
+SEEN = {
+    "barrier_wait_timeout_after_party_killed.py": {"cpython", "pypy"},
+    "condition_notify_after_waiter_killed.py": {"cpython", "pypy"},
+    "event_set_after_waiter_killed.py": {"cpython", "pypy"},
+}
+
+#: (script name, start method) -> (returncode or None when it overran, stdout, stderr, seconds)
+_results = {}
+
+
+def _expected(name):
+    return IMPLEMENTATION in SEEN.get(name, ())
+
+
+def _run_all():
+    """Starts every expected (script, start method) pair at once, then collects them all."""
+    started = {}
+    for script in SCRIPTS:
+        if not _expected(script.name):
+            continue
+        for method in METHODS:
+            proc = subprocess.Popen([sys.executable, str(script), method], stdout=subprocess.PIPE,
+                                    stderr=subprocess.PIPE, universal_newlines=True,
+                                    start_new_session=True)
+            started[script.name, method] = (proc, time.monotonic())
+    for key, (proc, began) in started.items():
+        try:
+            out, err = proc.communicate(timeout=max(0.0, began + TIMEOUT - time.monotonic()))
+            code = proc.returncode
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)  # the script's own session: it and its children
+            out, err = proc.communicate()
+            code = None
+        _results[key] = (code, out, err, time.monotonic() - began)
+
+
+def _result(name, method):
+    if (name, method) not in _results:
+        _run_all()
+    return _results[name, method]
+
+
+def _cases():
+    for script in SCRIPTS:
+        marks = [pytest.mark.skipif(not _expected(script.name),
+                                    reason="divergence not seen on " + IMPLEMENTATION)]
+        for method in METHODS:
+            yield pytest.param(script.name, method, marks=marks, id=script.stem + "-" + method)
+
+
+pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"),
+                                reason="the reproducers read /proc/<pid>/stat")
+
+
+def test_every_script_is_listed():
+    assert SCRIPTS, "no scripts in " + str(DIVERGENCES)
+    assert sorted(SEEN) == [s.name for s in SCRIPTS], "SEEN must list exactly docs/divergences/*.py"
+
+
+@pytest.mark.parametrize("name", [s.name for s in SCRIPTS])
+def test_script_is_short_and_says_what_it_shows(name):
+    text = (DIVERGENCES / name).read_text()
+    assert len(text.splitlines()) <= 30, name + " is longer than 30 lines"
+    assert text.startswith('"""') and "https://" in text.split('"""')[1], \
+        name + " must open with a docstring giving the documentation / tracker link"
+
+
+@pytest.mark.parametrize("name, method", list(_cases()))
+def test_divergence_still_shows(name, method):
+    code, out, err, took = _result(name, method)
+    shown = "%s %s -> exit %s after %.1f s\nstdout: %s\nstderr: %s" % (
+        name, method, code, took, out.strip(), err.strip()[-2000:])
+    assert code is not None, "the script overran its %g s bound: %s" % (TIMEOUT, shown)
+    assert code != 0, "fixed? the kit must drop its known divergence: " + shown
+    assert code == 1 and "DIVERGES" in out, "the script failed instead of reproducing: " + shown
