@@ -210,8 +210,8 @@ def _park(guard, board, index):
 def _faulted(board, index, conn, objects, program, parks):
     """Run ``program`` in a process a fault may strike: each step's record is sent as it ends (a
     SIGKILL loses nothing done before it), the stage of each step is on the board, and a SIGINT
-    ends the program as a ``KeyboardInterrupt`` in the step it struck. Returns the records, and
-    whether a SIGINT came."""
+    ends the program as a ``KeyboardInterrupt`` in the step it struck. Returns whether a SIGINT
+    came."""
     guard = Interruptible()
     old = signal.signal(signal.SIGINT, guard)
     records = []
@@ -238,7 +238,7 @@ def _faulted(board, index, conn, objects, program, parks):
         board.set_stage(index, _wire.OUTSIDE, clock())
     finally:
         signal.signal(signal.SIGINT, old)
-    return records, bool(guard.hit)
+    return bool(guard.hit)
 
 
 def _gone(pid):
@@ -311,11 +311,10 @@ def serve(index, crew, address, board_path, bank, owner=None):
             names, program = message[:2]
             objects = _objects(board, bank, names)
             del _marks[:]
+            records = []  # a process a fault may strike has sent each record already
             if len(message) > 2:  # a fault may strike this process: message[2] are its parks
-                records, interrupted = _faulted(board, index, conn, objects, program, message[2])
-                records = []  # all sent already
+                interrupted = _faulted(board, index, conn, objects, program, message[2])
             else:
-                records = []
                 for number, step in enumerate(program):
                     board.set_status(index, number)
                     if step[1] == "die":  # fault injection: report what was done, SIGKILL self
