@@ -25,6 +25,10 @@ from .objects import Lacking
 #: Seconds a worker gets to leave once asked, or a probe to run, before it is killed.
 STOP_TIMEOUT = 5.0
 PROBE_TIMEOUT = 60.0
+#: How often a crew's start is tried: a failed start is probed kind by kind; when no kind is to
+#: blame, the start is tried again (PyPy 7.3.11 under forkserver once refused to pickle a Queue's
+#: lock in the middle of ``Process.start()``, then started the same crew).
+START_ATTEMPTS = 3
 #: Descriptors a forkserver crew's bank may hold: forkserver passes a child's descriptors in one
 #: message, and refuses past about 250 (``multiprocessing.forkserver.MAXFDS_TO_SEND``).
 FORKSERVER_FDS = 160
@@ -214,18 +218,24 @@ class Host(object):
         crew = self.crews[cid] = HostCrew(ctx, method, kinds, (cid, address, board, owner))
         crew.objects, errors = build_bank(ctx, method, kinds, need)
         inherit = {}
-        for attempt in range(2):
+        flukes = []  # starts that failed once and then went through: reported, not fatal
+        for attempt in range(START_ATTEMPTS):
             try:
                 pids = [self._start(crew, i) for i in range(size)]
                 break
-            except Exception:
+            except Exception as exc:
                 _reap([crew.procs.pop(i) for i in list(crew.procs)], 0.0)
-                if attempt:
+                if attempt == START_ATTEMPTS - 1:
                     raise
-                inherit = self._probe(crew, range(len(kinds)))
-                if not inherit:
-                    raise
-                for k in inherit:
+                failed = "%s: %s" % (type(exc).__name__, exc)
+                bad = self._probe(crew, range(len(kinds)))
+                if not bad:
+                    # Every kind can be handed to a process alone: the failure did not come from
+                    # an object the crew holds. Start again, and say so.
+                    flukes.append(failed)
+                    continue
+                inherit.update(bad)
+                for k in bad:
                     crew.objects[k] = []
         errors.update(inherit)
         parts = {}
@@ -235,7 +245,7 @@ class Host(object):
                            if isinstance(v, Lacking)}
                 if lacking:
                     parts[k] = lacking
-        return [len(objs) for objs in crew.objects], errors, parts, pids
+        return [len(objs) for objs in crew.objects], errors, parts, pids, flukes
 
     def op_probe(self, cid):
         crew = self.crews[cid]

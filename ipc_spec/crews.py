@@ -14,10 +14,11 @@ import socket
 import subprocess
 import sys
 import tempfile
+import warnings
 from typing import Any, Dict, List, Optional
 
 from . import _wire
-from .errors import HarnessError
+from .errors import HarnessError, ImplementationWarning
 from .objects import Make
 
 #: Fresh objects of each kind a crew gets when an example first asks for it; the next crew gets twice
@@ -222,13 +223,17 @@ class Crew(object):
         self.ready = False
         self.dead = set()  # workers that died as planned (a "die" step), to be replaced
         try:
-            counts, errors, parts, pids = host.call(
+            counts, errors, parts, pids, flukes = host.call(
                 "crew", self.cid, impl, method, size, kinds, [need.get(k, 0) for k in self.keys],
                 host.address, self.board.path, os.getpid())
         except BaseException:
             self.board.close()
             os.unlink(self.board.path)
             raise
+        for text in flukes:
+            warnings.warn(ImplementationWarning(
+                "%s under %r failed to start a crew's worker and then started it: %s"
+                % (impl, method, text)), stacklevel=2)
         self.counts = dict(zip(self.keys, counts))
         #: key -> (how, what happened) for kinds this crew lacks: ``"absent"`` (the implementation
         #: has no such factory), ``"construct"`` (building one raised), ``"inherit"`` (it could not

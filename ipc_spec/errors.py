@@ -54,6 +54,11 @@ class HarnessError(RuntimeError):
     """The kit itself failed (a bug in a scenario or in the harness), not the implementation."""
 
 
+class ImplementationWarning(UserWarning):
+    """The implementation misbehaved outside every clause (a process start that failed once and
+    then went through); the kit went on, and says so in pytest's warnings summary."""
+
+
 class UsageError(Exception):
     """Bad input from the user: an unknown start method, an implementation that does not import."""
 

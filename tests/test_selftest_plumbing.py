@@ -5,6 +5,7 @@ other property still passes on it."""
 
 import pytest
 
+from ipc_spec.errors import ImplementationWarning
 from ipc_spec.suite import test_barrier, test_condition, test_connection, test_event, test_lock
 from ipc_spec.suite import test_value
 from tests.broken import plumbing as broken
@@ -47,3 +48,12 @@ def test_bystander_passes(prop, impl, make_env):
     env = make_env(impl, deadline=30.0)
     with env.examples_of(prop):
         prop(ipc_env=env)
+
+
+def test_start_that_fails_once(make_env):
+    """A crew whose first start fails for no object's sake is started again: its properties pass,
+    and the failure is reported as an ImplementationWarning, not lost."""
+    env = make_env(broken.flaky_start, deadline=30.0)
+    with pytest.warns(ImplementationWarning, match="failed to start a crew's worker"):
+        with env.examples_of(lock_props.test_nonblocking):
+            lock_props.test_nonblocking(ipc_env=env)

@@ -66,6 +66,21 @@ def _private_array(ctx, typecode_or_type, size_or_initializer):
     return (ctype * len(init))(*init)
 
 
+_starts = {}  # start method -> starts tried in this process
+
+
+def _flaky_process(ctx, *args, **kwargs):
+    """A real Process, except that the first one a process asks for under a start method fails
+    to come (as PyPy's start did once, under forkserver, pickling a Queue's lock). The failure is
+    raised here and not from ``start()``: a Process is pickled whole under spawn."""
+    method = ctx.get_start_method()
+    _starts[method] = _starts.get(method, 0) + 1
+    if _starts[method] == 1:
+        raise RuntimeError("Lock objects should only be shared between processes through "
+                           "inheritance")
+    return ctx.Process(*args, **kwargs)
+
+
 #: Every Connection's poll() says there is something to read, always.
 poll_lies = Broken("plumbing.PollLies", Pipe=_every_pipe(PollTrueOnNothing))
 #: Every Connection's recv() blocks for ever.
@@ -74,5 +89,7 @@ recv_hangs = Broken("plumbing.RecvHangs", Pipe=_every_pipe(RecvHangs))
 lossy_pickler = Broken("plumbing.LossyPickler", Pipe=_every_pipe(LossyPickler))
 #: Every RawValue is private to the process that holds it.
 private_raw_value = Broken("plumbing.PrivateRawValue", RawValue=_private_value)
+#: The first Process in a process (per start method) fails to start; every later one works.
+flaky_start = Broken("plumbing.FlakyStart", Process=_flaky_process)
 #: Every RawArray is private to the process that holds it.
 private_raw_array = Broken("plumbing.PrivateRawArray", RawArray=_private_array)
