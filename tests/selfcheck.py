@@ -2,6 +2,7 @@
 with the expected violation."""
 
 import pytest
+from hypothesis import Phase, settings
 from hypothesis.errors import Flaky
 from hypothesis.internal.conjecture import engine
 
@@ -53,3 +54,19 @@ def property_catches(cases, deadline=SELFTEST_DEADLINE):
         assert_catches(prop, make_env(impl, deadline=deadline), expected, monkeypatch)
 
     return test_property_catches
+
+
+def with_settings(monkeypatch, prop, **changes):
+    """Run ``prop`` in this test with its own settings but for ``changes`` (Hypothesis keeps a
+    test's settings in this attribute; the property's own decorators fixed them at import)."""
+    test = prop.__func__
+    monkeypatch.setattr(test, "_hypothesis_internal_use_settings",
+                        settings(test._hypothesis_internal_use_settings, **changes))
+
+
+def catching(monkeypatch, prop, examples):
+    """Let ``prop`` take up to ``examples`` examples to catch a broken implementation, and stop at
+    the first failure without shrinking it (its minimal form is the conformance run's business)."""
+    phases = [p for p in prop.__func__._hypothesis_internal_use_settings.phases
+              if p != Phase.shrink]
+    with_settings(monkeypatch, prop, max_examples=examples, phases=phases)

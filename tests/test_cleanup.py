@@ -162,6 +162,8 @@ class _Context(object):
         self._real = real
 
     def __getattr__(self, name):
+        if name.startswith("__") or name == "_real":
+            raise AttributeError(name)  # pickle's lookups (a worker may be handed the context)
         return getattr(self._real, name)
 
 
@@ -427,6 +429,37 @@ def test_fault_run(kit_run, start_method):
     reclaimed, and nothing is left."""
     run = kit_run(start_method, "-k", "lock_holder or value_writer or pipe_peer", source=FAULTS)
     assert run.finish() == 0, run.output()
+    assert_clean(run)
+
+
+#: The Process properties, on the tagged implementation: children that end in every way, and
+#: daemonic grandchildren.
+PROCESSES = """
+from ipc_spec.suite.test_process import ProcessProperties
+
+
+class TestProcess(ProcessProperties):
+    pass
+"""
+
+
+def test_process_run(kit_run, start_method):
+    """Children started by the kit's workers, ended every way, some never told to end: each is
+    reaped, and nothing is left."""
+    run = kit_run(start_method, "-k", "lifecycle or daemon", source=PROCESSES)
+    assert run.finish() == 0, run.output()
+    assert_clean(run)
+
+
+def test_process_deadlocked_run(kit_run, start_method):
+    """A join() that never returns: a Deadlock naming it, and the children of the killed worker
+    end too (end-of-file on their socket), leaving nothing."""
+    run = kit_run(start_method, "-k", "lifecycle", "--ipc-deadline=1",
+                  "--ipc-impl=tests.broken.process:join_hangs", source=PROCESSES)
+    assert run.finish() == 1, run.output()
+    text = run.output()
+    assert "Deadlock: the example did not finish" in text, text
+    assert "ctx.process:join!(" in text, text
     assert_clean(run)
 
 

@@ -5,14 +5,13 @@ kill; and passes where CPython conforms, and on the kill-safe base where CPython
 import multiprocessing
 
 import pytest
-from hypothesis import Phase, settings
 
 import ipc_spec.specs
 from ipc_spec.suite import test_faults
 from tests.broken import connection, event
 from tests.broken import faults as broken
 from tests.broken import queue
-from tests.selfcheck import DEADLOCK, SELFTEST_DEADLINE, assert_catches
+from tests.selfcheck import DEADLOCK, SELFTEST_DEADLINE, assert_catches, catching, with_settings
 
 props = test_faults.TestFaults()  # not bound to a Test* name here: pytest would collect it
 
@@ -110,18 +109,8 @@ def _deadline(expected):
     return SELFTEST_DEADLINE if DEADLOCK in expected else NO_HANG_DEADLINE
 
 
-def _settings(monkeypatch, prop, **changes):
-    """Run ``prop`` in this test with its own settings but for ``changes`` (Hypothesis keeps a
-    test's settings in this attribute; the property's own decorators fixed them at import)."""
-    test = prop.__func__
-    monkeypatch.setattr(test, "_hypothesis_internal_use_settings",
-                        settings(test._hypothesis_internal_use_settings, **changes))
-
-
 def _catching(monkeypatch, prop):
-    phases = [p for p in prop.__func__._hypothesis_internal_use_settings.phases
-              if p != Phase.shrink]
-    _settings(monkeypatch, prop, max_examples=CATCH_EXAMPLES, phases=phases)
+    catching(monkeypatch, prop, CATCH_EXAMPLES)
 
 
 @pytest.mark.parametrize("prop, impl, expected", CASES, ids=_ids(CASES))
@@ -140,7 +129,7 @@ def test_property_catches_late(prop, impl, expected, make_env, monkeypatch):
 
 @pytest.mark.parametrize("prop, impl", PASSES, ids=_ids(PASSES))
 def test_property_passes(prop, impl, make_env, monkeypatch):
-    _settings(monkeypatch, prop, max_examples=PASS_EXAMPLES)
+    with_settings(monkeypatch, prop, max_examples=PASS_EXAMPLES)
     env = make_env(impl, deadline=NO_HANG_DEADLINE)
     with env.examples_of(prop):
         prop(ipc_env=env)

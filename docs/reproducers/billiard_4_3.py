@@ -1,10 +1,30 @@
 """billiard 4.3's divergences found by ipc-spec, in plain billiard (python billiard_4_3.py).
 
 Prints what happened for: Value('q') and Value('Q'), Condition.notify(n), SimpleQueue().empty(),
-and how often Queue.get(timeout=0.005) returns before 5 ms.
+how often Queue.get(timeout=0.005) returns before 5 ms, the exit codes of sys.exit() and
+sys.exit("a message") in a child, whether billiard has parent_process(), and whether a process that
+exits terminates its daemonic child.
 """
+import os
+import sys
 import time
 import billiard as mp
+
+
+def child_exit(*args):
+    sys.stderr = open(os.devnull, "w")
+    sys.exit(*args)
+
+
+def grandchild():
+    time.sleep(30)
+
+
+def child_with_daemon(q):
+    g = mp.Process(target=grandchild)
+    g.daemon = True
+    g.start()
+    q.put(g.pid)
 
 def child_notify(cond):
     with cond:
@@ -40,3 +60,21 @@ if __name__ == "__main__":
         if time.monotonic() - t < 0.005:
             early += 1
     print("Queue.get(timeout=0.005) returned before 5 ms in %d of 200 calls" % early)
+    for args in ((), (None,), ("a message",)):
+        p = ctx.Process(target=child_exit, args=args); p.start(); p.join()
+        print("sys.exit(%s) in a child: exitcode %r (documented: %d)"
+              % (", ".join(map(repr, args)), p.exitcode, 1 if args and args[0] else 0))
+    print("billiard.parent_process:", getattr(mp, "parent_process", "absent"))
+    sq = ctx.SimpleQueue()
+    p = ctx.Process(target=child_with_daemon, args=(sq,)); p.start()
+    gpid = sq.get(); p.join()
+    time.sleep(0.5)
+    try:
+        with open("/proc/%d/stat" % gpid) as f:
+            state = f.read().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        state = "gone"
+    print("the daemonic child of a process that exited: %s" % (
+        "gone" if state in ("gone", "Z") else "still running (state %s)" % state))
+    if state not in ("gone", "Z"):
+        os.kill(gpid, 9)

@@ -1,9 +1,11 @@
 """loky 3.7's divergences found by ipc-spec, in plain loky.backend (python loky_3_7.py).
 
 Prints what happened for: Barrier, Value and Array given to a loky Process (cannot be pickled),
-Lock and Event (fine), BoundedSemaphore() without a value, Condition.notify(n), and
-SimpleQueue.empty() in a loky child.
+Lock and Event (fine), BoundedSemaphore() without a value, Condition.notify(n),
+SimpleQueue.empty() in a loky child, and Process.kill() and Process.close() of a loky Process.
 """
+import time
+
 import loky.backend
 
 
@@ -18,6 +20,10 @@ def child_notify(cond):
             print("notify(2): ok")
         except TypeError as e:
             print("notify(2): TypeError:", e)
+
+
+def sleeper():
+    time.sleep(30)
 
 
 def child_empty(q):
@@ -47,3 +53,17 @@ if __name__ == "__main__":
         p = ctx.Process(target=target, args=(arg,))
         p.start()
         p.join()
+    for method in ("kill", "close"):
+        p = ctx.Process(target=sleeper)
+        p.start()
+        if method == "close":
+            p.terminate()
+            p.join()
+        try:
+            getattr(p, method)()
+            print("Process.%s(): ok" % method)
+        except AttributeError as e:
+            print("Process.%s(): AttributeError: %s" % (method, e))
+        if p.exitcode is None:
+            p.terminate()
+            p.join()

@@ -22,6 +22,8 @@ class BrokenContext(object):
         self._overrides = overrides
 
     def __getattr__(self, name):
+        if name.startswith("__") or name in ("_real", "_overrides"):
+            raise AttributeError(name)  # pickle's lookups, and unpickling before __dict__ is set
         if name in self._overrides:
             factory = self._overrides[name]
             return lambda *args, **kwargs: factory(self._real, *args, **kwargs)
