@@ -245,10 +245,10 @@ def check_join_timeout(history, label, timeout, proc=0):
                      "join(%r) of a child that runs on" % timeout)
 
 
-def check_waits(history, running, ended, timeout, proc=0):
-    """``wait`` steps over sentinels: one made while ``running`` (the labels listed) returned []
-    within its timeout's bounds; one made once ``ended`` (labels) returned exactly those, and one
-    ``sentinel`` probe each after its end saw it ready."""
+def check_waits(history, ended, proc=0):
+    """Every ``wait`` step over sentinels returned exactly those of the children ``ended(op)``
+    says had ended before it began, and one made while none had returned [] within the bounds of
+    its timeout."""
     for op in history.of(proc):
         if op.call != "@process:wait":
             continue

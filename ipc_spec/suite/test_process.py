@@ -196,7 +196,7 @@ class ProcessProperties(object):
             spec.check_sentinel_after(history, label)
         for label in stopped:
             spec.check_ended(history, label, "return", None)
-        spec.check_waits(history, labels, ended, wait_timeout)
+        spec.check_waits(history, ended)
 
     @checks("process.close", "process.join")
     @process_settings()
