@@ -26,6 +26,13 @@ BILLIARD_RUN = {"impl": "billiard", "impl_version": "4.3.2", "interpreter": "CPy
 STDLIB_RUN = dict(BILLIARD_RUN, impl="multiprocessing", impl_version="stdlib, Python 3.11.7")
 
 
+def shown(output, text):
+    """Whether the reproducer printed that the divergence showed, with ``text``: in its only run, or
+    in some of several (a fault that must land inside a call may need more than one on a loaded
+    machine)."""
+    return re.search(r"DIVERGENCE SHOWN( in \d+ of \d+ runs)?: " + re.escape(text), output) is not None
+
+
 def step(obj, call, text, args="()", kwargs="{}", pause=0.0):
     return {"obj": obj, "call": call, "args": args, "kwargs": kwargs, "pause": pause, "text": text}
 
@@ -332,7 +339,7 @@ def test_a_deadlock_after_sigkill_is_killed_at_its_deadline_and_reaped(tmp_path)
     is still blocked) and finishes well before the default deadline would have passed."""
     code, output, elapsed = run_script(tmp_path, script(STDLIB_RUN, HOLDER_KILLED, ""))
     assert code == 1, output
-    assert "DIVERGENCE SHOWN: l.acquire() was still running at the deadline" in output
+    assert shown(output, 'l.acquire() was still running at the deadline'), output
     assert re.search(r"still running at the deadline, 1\d\d\d\.\d ms\] l.acquire\(\)", output), output
     assert "process 0 (pid" in output and "killed itself (planned SIGKILL)" in output
     assert "killed at the deadline (SIGKILL)" in output
@@ -605,7 +612,7 @@ def test_a_fault_once_blocked_leaves_a_survivor_hanging(tmp_path):
     late = re.search(r"inside step 1, (\d+\.\d) ms after its call began\): it struck inside step 1: "
                      r"e.wait\(5.0\)", output)
     assert late and float(late.group(1)) >= 1.0, output
-    assert "DIVERGENCE SHOWN: e.set() was still running at the deadline, as in the kit's run" in output
+    assert shown(output, "e.set() was still running at the deadline, as in the kit's run"), output
     assert "process 0 (pid" in output and "ended by the SIGKILL of its fault" in output
     assert "killed at the deadline (SIGKILL)" in output
     assert elapsed < 5.0, output
@@ -618,8 +625,8 @@ def test_the_real_event_setter_deadlock_shows_and_a_harmless_fault_does_not(tmp_
     returns, and the divergence does not show."""
     code, output, _ = run_script(tmp_path, script(STDLIB_RUN, EVENT_SETTER_KILLED, ""))
     assert code == 1, output
-    assert ("DIVERGENCE SHOWN: e.set() was still running at the deadline, as in the kit's run; "
-            "e.wait(0.005) was still running at the deadline, as in the kit's run") in output
+    assert shown(output, "e.set() was still running at the deadline, as in the kit's run; "
+                         "e.wait(0.005) was still running at the deadline, as in the kit's run"), output
     harmless = bad(EVENT_SETTER_KILLED, ("scenario", "phases", 0, "faults"), [fault(0, 0)])
     text = script(STDLIB_RUN, harmless, "")
     assert "# fault: SIGKILL process 0 before step 1 (FAULTS)" in text

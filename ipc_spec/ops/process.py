@@ -7,7 +7,7 @@ TCP socket on the loopback interface that its worker listens on, tells what it s
 (``os.getpid()``, its ``current_process()``, its ``parent_process()``), then waits for one command
 (end in a given way, or start a process of its own). So the worker knows that a child is running,
 and tells it when and how to end, without any primitive of the implementation; a child whose
-worker is gone reads end-of-file and exits. :func:`ended` waits for a child's end with ``select``
+worker is gone reads end-of-file and exits. :func:`ended` waits for a child's end with ``poll``
 on that socket and ``os.waitid(WNOWAIT)`` (``/proc`` where there is no ``waitid``), which leave the
 child for its ``Process`` to reap.
 :func:`reap`, the last step of every program, kills what is left with ``os.kill`` and makes sure
@@ -35,6 +35,7 @@ _HEADER = struct.Struct("!I")
 _children = {}  # label -> _Child, for the worker's current program
 _pending = {}  # label -> (socket, facts) of children that called in before they were awaited
 _listener = []  # [socket] once listening, in the process that listens
+_mine = []  # in a child: the socket to its worker, open until the child's last instant
 
 
 class ChildLost(Exception):
@@ -75,6 +76,17 @@ def _recv(sock):
     return None if data is None else pickle.loads(data)
 
 
+def _readable(handle, timeout):
+    """Whether ``handle`` (a socket or a descriptor) is readable, or at end-of-file, within
+    ``timeout`` s. ``poll``, not ``select``: a worker that holds a large bank has descriptors past
+    ``select``'s limit of 1024."""
+    if not hasattr(select, "poll"):  # pragma: no cover - Windows
+        return bool(select.select([handle], [], [], timeout)[0])
+    poller = select.poll()
+    poller.register(handle, select.POLLIN)
+    return bool(poller.poll(max(0.0, timeout) * 1000.0))
+
+
 def _package(ctx):
     """The name of the package ``ctx`` comes from (``multiprocessing``, ``multiprocess``,
     ``billiard``): where its ``current_process`` and ``active_children`` are."""
@@ -113,15 +125,16 @@ def child(port, label, package, ctx):
         known.sock.close()  # a forked child must not hold its siblings' sockets open
     _children.clear()
     _pending.clear()
-    for sock in _listener:
+    for sock in _listener + _mine:  # and a forked grandchild must not hold its parent's
         sock.close()
-    del _listener[:]
+    del _listener[:], _mine[:]
     sys.stderr = open(os.devnull, "w")  # the traceback of a planned exception is not news
     try:
         sock = socket.create_connection(("127.0.0.1", port), timeout=CONNECT_TIMEOUT)
     except OSError:  # the worker is gone
         os._exit(ORPHANED)
     sock.settimeout(None)
+    _mine.append(sock)  # closed by the kernel as the process ends, not when this function returns
     import importlib
 
     mp = importlib.import_module(package)
@@ -171,7 +184,7 @@ def _await(label):
     deadline = time.monotonic() + CONNECT_TIMEOUT
     while label not in _pending:
         left = deadline - time.monotonic()
-        if left <= 0 or not select.select([_listener[0]], [], [], left)[0]:
+        if left <= 0 or not _readable(_listener[0], left):
             raise ChildLost("child %s did not call in within %.0f s" % (label, CONNECT_TIMEOUT))
         conn, _ = _listener[0].accept()
         conn.settimeout(CONNECT_TIMEOUT)
@@ -247,7 +260,7 @@ def gone(ctx, label):
     """Whether the process ``label`` has ended, by the operating system: its socket is at
     end-of-file (the kernel closes a process's descriptors as it ends)."""
     sock = _children[label].sock
-    if not select.select([sock], [], [], 0)[0]:
+    if not _readable(sock, 0):
         return False
     return sock.recv(1, socket.MSG_PEEK) == b""
 
@@ -257,7 +270,7 @@ def ended(ctx, label, timeout=CONNECT_TIMEOUT):
     at end-of-file, then ``os.waitid`` with WNOWAIT, which leaves it for its Process to reap);
     True, or False if its socket stayed open for ``timeout`` s."""
     kept = _children[label]
-    if not select.select([kept.sock], [], [], timeout)[0]:
+    if not _readable(kept.sock, timeout):
         return False
     if kept.sock.recv(1, socket.MSG_PEEK) != b"":
         return False  # it said something instead of ending
@@ -322,9 +335,9 @@ def method(ctx, label, name):
 
 
 def sentinel(ctx, label, timeout=0.0):
-    """Whether ``proc.sentinel`` is ready, by ``select`` within ``timeout`` s."""
+    """Whether ``proc.sentinel`` is ready, by ``poll`` within ``timeout`` s."""
     handle = _children[label].proc.sentinel
-    return bool(select.select([handle], [], [], timeout)[0])
+    return _readable(handle, timeout)
 
 
 def wait(ctx, timeout, *labels):
