@@ -19,6 +19,19 @@ DEADLOCK = "deadlock"
 SELFTEST_SHRINK_SECONDS = 3
 
 
+def case_ids(cases):
+    """Test ids for a table of ``(property test, implementation, ...)`` cases: ``name-impl``."""
+    return ["%s-%s" % (case[0].__name__[5:], case[1].__name__) for case in cases]
+
+
+def deadline_for(expected, no_hang):
+    """The example deadline of a case: :data:`SELFTEST_DEADLINE` when a deadlock is an expected
+    outcome, else ``no_hang`` (generous, so that a loaded machine cannot turn the expected
+    violation into a Deadlock)."""
+    expected = (expected,) if isinstance(expected, str) else expected
+    return SELFTEST_DEADLINE if DEADLOCK in expected else no_hang
+
+
 def _matches(error, expected):
     if DEADLOCK in expected and isinstance(error, Deadlock):
         return True

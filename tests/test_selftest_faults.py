@@ -11,7 +11,8 @@ from ipc_spec.suite import test_faults
 from tests.broken import connection, event
 from tests.broken import faults as broken
 from tests.broken import queue
-from tests.selfcheck import DEADLOCK, SELFTEST_DEADLINE, assert_catches, catching, with_settings
+from tests.selfcheck import (DEADLOCK, assert_catches, case_ids, catching,
+                             deadline_for, with_settings)
 
 props = test_faults.TestFaults()  # not bound to a Test* name here: pytest would collect it
 
@@ -100,34 +101,26 @@ PASS_EXAMPLES = 10
 CATCH_EXAMPLES = 100
 
 
-def _ids(cases):
-    return ["%s-%s" % (case[0].__name__[5:], case[1].__name__) for case in cases]
-
-
-def _deadline(expected):
-    expected = (expected,) if isinstance(expected, str) else expected
-    return SELFTEST_DEADLINE if DEADLOCK in expected else NO_HANG_DEADLINE
-
 
 def _catching(monkeypatch, prop):
     catching(monkeypatch, prop, CATCH_EXAMPLES)
 
 
-@pytest.mark.parametrize("prop, impl, expected", CASES, ids=_ids(CASES))
+@pytest.mark.parametrize("prop, impl, expected", CASES, ids=case_ids(CASES))
 def test_property_catches(prop, impl, expected, make_env, monkeypatch):
     _catching(monkeypatch, prop)
-    assert_catches(prop, make_env(impl, deadline=_deadline(expected)), expected, monkeypatch)
+    assert_catches(prop, make_env(impl, deadline=deadline_for(expected, NO_HANG_DEADLINE)), expected, monkeypatch)
 
 
-@pytest.mark.parametrize("prop, impl, expected", LATE_CASES, ids=_ids(LATE_CASES))
+@pytest.mark.parametrize("prop, impl, expected", LATE_CASES, ids=case_ids(LATE_CASES))
 def test_property_catches_late(prop, impl, expected, make_env, monkeypatch):
     assert min(broken.DELAY, event.DELAY) > 2 * LATE_SCALED
     monkeypatch.setattr(ipc_spec.specs, "LATE", LATE_SCALED)
     _catching(monkeypatch, prop)
-    assert_catches(prop, make_env(impl, deadline=_deadline(expected)), expected, monkeypatch)
+    assert_catches(prop, make_env(impl, deadline=deadline_for(expected, NO_HANG_DEADLINE)), expected, monkeypatch)
 
 
-@pytest.mark.parametrize("prop, impl", PASSES, ids=_ids(PASSES))
+@pytest.mark.parametrize("prop, impl", PASSES, ids=case_ids(PASSES))
 def test_property_passes(prop, impl, make_env, monkeypatch):
     with_settings(monkeypatch, prop, max_examples=PASS_EXAMPLES)
     env = make_env(impl, deadline=NO_HANG_DEADLINE)

@@ -5,7 +5,7 @@ import pytest
 import ipc_spec.specs
 from ipc_spec.suite import test_process
 from tests.broken import process as broken
-from tests.selfcheck import DEADLOCK, SELFTEST_DEADLINE, assert_catches, catching
+from tests.selfcheck import DEADLOCK, assert_catches, case_ids, catching, deadline_for
 
 props = test_process.TestProcess()  # not bound to a Test* name here: pytest would collect it
 
@@ -50,24 +50,16 @@ LATE_CASES = [
 CATCH_EXAMPLES = 60
 
 
-def _ids(cases):
-    return ["%s-%s" % (p.__name__[5:], i.__name__) for p, i, _ in cases]
 
-
-def _deadline(expected):
-    expected = (expected,) if isinstance(expected, str) else expected
-    return SELFTEST_DEADLINE if DEADLOCK in expected else NO_HANG_DEADLINE
-
-
-@pytest.mark.parametrize("prop, impl, expected", CASES, ids=_ids(CASES))
+@pytest.mark.parametrize("prop, impl, expected", CASES, ids=case_ids(CASES))
 def test_property_catches(prop, impl, expected, make_env, monkeypatch):
     catching(monkeypatch, prop, CATCH_EXAMPLES)
-    assert_catches(prop, make_env(impl, deadline=_deadline(expected)), expected, monkeypatch)
+    assert_catches(prop, make_env(impl, deadline=deadline_for(expected, NO_HANG_DEADLINE)), expected, monkeypatch)
 
 
-@pytest.mark.parametrize("prop, impl, expected", LATE_CASES, ids=_ids(LATE_CASES))
+@pytest.mark.parametrize("prop, impl, expected", LATE_CASES, ids=case_ids(LATE_CASES))
 def test_property_catches_late(prop, impl, expected, make_env, monkeypatch):
     assert broken.DELAY > 2 * LATE_SCALED
     monkeypatch.setattr(ipc_spec.specs, "LATE", LATE_SCALED)
     catching(monkeypatch, prop, CATCH_EXAMPLES)
-    assert_catches(prop, make_env(impl, deadline=_deadline(expected)), expected, monkeypatch)
+    assert_catches(prop, make_env(impl, deadline=deadline_for(expected, NO_HANG_DEADLINE)), expected, monkeypatch)
