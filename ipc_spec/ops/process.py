@@ -121,12 +121,12 @@ def child(port, label, package, ctx):
     obeys: ``("end", how, arg)`` ends it (``"return"``, ``"exit"`` with ``sys.exit(arg)``,
     ``"raise"``, ``"signal"`` with ``os.kill(os.getpid(), arg)``); ``("spawn", label, daemon)``
     starts a process of its own, running this function too, and answers what happened."""
-    for known in list(_children.values()) + [_Child(None, s, None) for s, _ in _pending.values()]:
-        known.sock.close()  # a forked child must not hold its siblings' sockets open
+    # A forked child must not hold its siblings' sockets open, nor a forked grandchild its parent's.
+    held = [kept.sock for kept in _children.values()] + [conn for conn, _ in _pending.values()]
+    for sock in held + _listener + _mine:
+        sock.close()
     _children.clear()
     _pending.clear()
-    for sock in _listener + _mine:  # and a forked grandchild must not hold its parent's
-        sock.close()
     del _listener[:], _mine[:]
     sys.stderr = open(os.devnull, "w")  # the traceback of a planned exception is not news
     try:
