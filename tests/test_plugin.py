@@ -200,6 +200,32 @@ def test_property_tests_of_a_module_share_their_env(pytester):
     assert seen[("one", "fork")][0] != seen[("one", "spawn")][0]
 
 
+def test_a_known_divergence_that_cannot_hang_keeps_its_deadlines(pytester):
+    """Deadlines are shortened only where a hang is an expected failure (the first clause is the
+    known one): a known wrong value in a later clause leaves the other examples their full time."""
+    log = pytester.path / "budget.txt"
+    pytester.makepyfile(test_k=textwrap.dedent("""
+        from ipc_spec.authoring import checks, declare, expect
+        from ipc_spec.harness import Make
+        from ipc_spec.history import call
+
+        declare("k", first="a promise", second="another")
+
+        @checks("k.first", "k.second")
+        def test_later_clause_known(ipc_env):
+            ipc_env.run({"e": Make("Event")}, [[call("e", "is_set")]])
+            with open(%r, "a") as f:
+                f.write("%%g\\n" %% ipc_env.budget())
+            expect(False, "k.second", "violated")
+    """ % str(log)))
+    known = pytester.path / "known.ini"
+    known.write_text("[k.second]\nreason = tracked upstream\nlink = https://example.invalid/1\n")
+    result = run(pytester, "test_k.py", "--start-method=fork", "--ipc-deadline=8",
+                 "--ipc-expectations=%s" % known)
+    result.assert_outcomes(xfailed=1)
+    assert log.read_text().split() == ["8"]
+
+
 @pytest.mark.parametrize("spec, version, expected", [
     ("", (3, 8, 18), True),
     (">=3.8, <3.12", (3, 11, 7), True),
