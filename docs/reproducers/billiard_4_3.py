@@ -2,10 +2,13 @@
 
 Prints what happened for: Value('q') and Value('Q'), Condition.notify(n), SimpleQueue().empty(),
 how often Queue.get(timeout=0.005) returns before 5 ms, the exit codes of sys.exit() and
-sys.exit("a message") in a child, whether billiard has parent_process(), and whether a process that
-exits terminates its daemonic child.
+sys.exit("a message") in a child, whether billiard has parent_process(), whether a process that
+exits terminates its daemonic child, and under forkserver the exit code of a child killed by a
+signal and whether join() waits until the child is gone.
 """
 import os
+import signal
+import socket
 import sys
 import time
 import billiard as mp
@@ -14,6 +17,14 @@ import billiard as mp
 def child_exit(*args):
     sys.stderr = open(os.devnull, "w")
     sys.exit(*args)
+
+
+def selfkill():
+    os.kill(os.getpid(), signal.SIGUSR1)
+
+
+def holds_socket(port):
+    globals()["conn"] = socket.create_connection(("127.0.0.1", port))  # closed as it exits
 
 
 def grandchild():
@@ -78,3 +89,18 @@ if __name__ == "__main__":
         "gone" if state in ("gone", "Z") else "still running (state %s)" % state))
     if state not in ("gone", "Z"):
         os.kill(gpid, 9)
+    fs = mp.get_context("forkserver")
+    p = fs.Process(target=selfkill); p.start(); p.join()
+    print("forkserver: a child killed by SIGUSR1 has exitcode %r (documented: %d)"
+          % (p.exitcode, -signal.SIGUSR1))
+    listener = socket.socket(); listener.bind(("127.0.0.1", 0)); listener.listen(1)
+    early = 0
+    for _ in range(20):
+        p = fs.Process(target=holds_socket, args=(listener.getsockname()[1],)); p.start()
+        conn, _ = listener.accept(); p.join(); conn.setblocking(False)
+        try:
+            early += conn.recv(1) != b""
+        except BlockingIOError:  # the child still holds its end: it has not ended
+            early += 1
+        conn.close()
+    print("forkserver: join() returned before the child had ended in %d of 20 calls" % early)
