@@ -342,8 +342,8 @@ def check_daemon(history, proc=0):
 
 
 def record(pairs):
-    """What ``process:start`` answered (sorted pairs, nested) as a dict."""
-    return {k: record(v) if type(v) is tuple and v and all(type(p) is tuple and len(p) == 2
-                                                           and type(p[0]) is str for p in v)
-            else v for k, v in pairs}
+    """What ``process:start`` answered (sorted pairs; ``before`` and ``child`` nested) as a dict."""
+    seen = dict(pairs)
+    seen["before"], seen["child"] = dict(seen["before"]), dict(seen["child"])
+    return seen
 

@@ -15,7 +15,7 @@ from multiprocessing import process as _process
 
 from ipc_spec.ops.process import child as _child_target
 
-from . import Broken
+from . import Broken, _snake
 
 #: Seconds a late join(timeout) overstays (a self-test scales the LATE bound below it).
 DELAY = 0.3
@@ -55,8 +55,7 @@ def _broken(mixin):
         name = "%s_%s" % (mixin.__name__, method)
         setattr(module, name, type(name, (_Ours, mixin, real),
                                    {"__module__": __name__, "__qualname__": name}))
-    snake = "".join("_" + c.lower() if c.isupper() else c for c in mixin.__name__).lstrip("_")
-    setattr(module, snake, Broken("process." + mixin.__name__, Process=_Factory(mixin.__name__)))
+    setattr(module, _snake(mixin.__name__), Broken("process." + mixin.__name__, Process=_Factory(mixin.__name__)))
     return mixin
 
 
