@@ -463,6 +463,32 @@ def test_process_deadlocked_run(kit_run, start_method):
     assert_clean(run)
 
 
+LISTENERS = """
+from ipc_spec.suite.test_listener import ListenerProperties
+
+
+class TestListener(ListenerProperties):
+    pass
+"""
+
+
+def test_listener_run(kit_run, start_method):
+    """Listeners on every kind of address, hostile peers, children that connect and sentinels
+    waited on: nothing is left, no socket file either."""
+    import glob
+    import tempfile
+
+    def files():
+        return set(glob.glob(os.path.join(tempfile.gettempdir(), "ipc-spec-*")))
+
+    before = files()
+    run = kit_run(start_method, "-k", "close or authkey or hostile_client or wait_mixed",
+                  source=LISTENERS)
+    assert run.finish() == 0, run.output()
+    assert_clean(run)
+    assert files() - before == set(), "socket files left: %s" % sorted(files() - before)
+
+
 def test_failing_run(kit_run, start_method):
     """A Barrier that gives two waiters the same index: the property fails (and Hypothesis
     shrinks it), and nothing is left."""

@@ -120,7 +120,9 @@ def child(port, label, package, ctx):
     """The target of every Process under test. Connects to its worker, says what it sees, then
     obeys: ``("end", how, arg)`` ends it (``"return"``, ``"exit"`` with ``sys.exit(arg)``,
     ``"raise"``, ``"signal"`` with ``os.kill(os.getpid(), arg)``); ``("spawn", label, daemon)``
-    starts a process of its own, running this function too, and answers what happened."""
+    starts a process of its own, running this function too, and answers what happened;
+    ``("call", "<family>:<function>", args)`` answers ``ipc_spec.ops.<family>.<function>(ctx,
+    *args)`` (another family's operation run in a child)."""
     # A forked child must not hold its siblings' sockets open, nor a forked grandchild its parent's.
     held = [kept.sock for kept in _children.values()] + [conn for conn, _ in _pending.values()]
     for sock in held + _listener + _mine:
@@ -143,11 +145,17 @@ def child(port, label, package, ctx):
     parent = finder() if finder is not None else None
     _send(sock, {"label": label, "pid": os.getpid(), "name": me.name, "daemon": me.daemon,
                  "current_pid": me.pid, "parent_pid": None if parent is None else parent.pid,
-                 "has_parent_process": finder is not None})
+                 "has_parent_process": finder is not None, "authkey": bytes(me.authkey)})
     while True:
         command = _recv(sock)
         if command is None:
             os._exit(ORPHANED)
+        if command[0] == "call":
+            _, function, args = command
+            module, name = function.split(":")
+            found = getattr(importlib.import_module("ipc_spec.ops." + module), name)
+            _send(sock, found(ctx, *args))
+            continue
         if command[0] == "spawn":
             _, glabel, daemon = command
             try:
@@ -197,26 +205,50 @@ def _await(label):
     return _pending.pop(label)
 
 
-def start(ctx, label, daemon=None, title=None):
-    """Make ``ctx.Process`` (named ``title`` if given, ``daemon`` set if not None) and start it; return
-    once the child called in: what the parent saw before ``start()`` (``pid``, ``exitcode``,
-    ``is_alive()``), ``is_alive()`` as ``start()`` returned, ``pid``, ``ident``, ``name``,
-    ``daemon``, the worker's pid, and what the child saw of itself."""
+def start(ctx, label, daemon=None, title=None, authkey=None):
+    """Make ``ctx.Process`` (named ``title`` if given, ``daemon`` and ``authkey`` set if not None)
+    and start it; return once the child called in: what the parent saw before ``start()``
+    (``pid``, ``exitcode``, ``is_alive()``, ``authkey``), ``is_alive()`` as ``start()`` returned,
+    ``pid``, ``ident``, ``name``, ``daemon``, the worker's pid and ``current_process().authkey``,
+    and what the child saw of itself."""
     _children.pop(label, None)
     port = _port()
     creator = _become_parent(ctx)
     kwargs = {} if title is None else {"name": title}
     proc = ctx.Process(target=child, args=(port, label, _package(ctx), ctx), **kwargs)
-    before = {"pid": proc.pid, "exitcode": proc.exitcode, "alive": proc.is_alive()}
+    before = {"pid": proc.pid, "exitcode": proc.exitcode, "alive": proc.is_alive(),
+              "authkey": bytes(proc.authkey)}
     if daemon is not None:
         proc.daemon = daemon
+    if authkey is not None:
+        proc.authkey = authkey
     proc.start()
     alive = proc.is_alive()
     sock, facts = _await(label)
     _children[label] = _Child(proc, sock, facts)
     return _pairs({"before": before, "alive": alive, "pid": proc.pid, "ident": proc.ident,
             "name": proc.name, "daemon": proc.daemon, "worker": os.getpid(), "creator_daemon": creator,
-            "child": facts})
+            "worker_authkey": bytes(_current(ctx).authkey), "child": facts})
+
+
+def _current(ctx):
+    import importlib
+
+    return importlib.import_module(_package(ctx)).current_process()
+
+
+def ask(label, function, *args):
+    """Ask child ``label`` to run another family's operation (``"<family>:<function>"``) with
+    ``args``; its answer is read by :func:`answer`."""
+    _send(_children[label].sock, ("call", function, args))
+
+
+def answer(label):
+    """What child ``label`` answered to :func:`ask`."""
+    got = _recv(_children[label].sock)
+    if got is None:
+        raise ChildLost("child %s ended instead of answering" % label)
+    return got
 
 
 def _become_parent(ctx):

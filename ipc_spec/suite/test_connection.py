@@ -4,7 +4,9 @@ The properties are methods of :class:`ConnectionProperties`, bound to a *flavour
 builds the pair of Connections (``flavour.pipe(duplex)``: a scenario object whose ends are
 ``<name>.a``, ``conn1``, and ``<name>.b``, ``conn2``; in a one-way pair ``b`` sends and ``a``
 receives, in a duplex one either end may be the sender). :class:`TestConnection` binds them to the
-native ``ctx.Pipe``; another flavour (a Listener and its Client) subclasses with its own.
+native ``ctx.Pipe``; :class:`TestListenerConnection` and :class:`TestInetConnection` to the
+Connections of a Listener and its Client, over AF_UNIX and AF_INET (rows ``listener:connection.*``
+and ``listener_inet:connection.*``).
 """
 
 from hypothesis import example, given
@@ -12,6 +14,7 @@ from hypothesis import strategies as st
 
 from ipc_spec.authoring import Make, Ref, call, checks, macro, pauses, property_settings, timeouts
 from ipc_spec.ops import connection as ops
+from ipc_spec.ops import listener as listener_ops
 from ipc_spec.specs import connection as spec
 
 
@@ -457,3 +460,36 @@ class TestConnection(ConnectionProperties):
     """The native Pipe."""
 
     flavour = Native
+
+
+class ListenerPairs(Native):
+    """The Connections ``Listener(family=...).accept()`` and ``Client(listener.address)`` return
+    (``ipc_spec.ops.listener.pair``): the ends of one duplex channel, over AF_UNIX."""
+
+    name = "listener"
+    family = "AF_UNIX"
+
+    @classmethod
+    def pipe(cls, duplex=True):
+        return Make(listener_ops.pair, cls.family)
+
+
+class InetPairs(ListenerPairs):
+    """The same over AF_INET, on the loopback interface."""
+
+    name = "listener_inet"
+    family = "AF_INET"
+
+
+class TestListenerConnection(ConnectionProperties):
+    """A Listener's and a Client's Connections, over AF_UNIX. They are duplex: the one-way
+    property is the Pipe's alone."""
+
+    flavour = ListenerPairs
+    test_one_way = None
+
+
+class TestInetConnection(TestListenerConnection):
+    """A Listener's and a Client's Connections, over AF_INET."""
+
+    flavour = InetPairs

@@ -291,3 +291,13 @@ class DaemonMayHaveChildren(object):
         if self._ours:
             self._shown_daemon = self._config.pop("daemon", False)
         super().run()
+
+
+@_broken
+class AuthkeyNotInherited(object):
+    """The child gets a key of its own, not its parent's nor the one set on its Process."""
+
+    def start(self):
+        if self._ours:
+            self.authkey = os.urandom(32)
+        super().start()
