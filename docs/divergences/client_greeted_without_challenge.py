@@ -23,7 +23,8 @@ threading.Thread(target=lambda: server.accept()[0].sendall(struct.pack("!i", 5) 
 try:
     Client(path, authkey=b"secret")
 except Exception as exc:
-    print(type(exc).__name__, exc)
     code = 0 if isinstance(exc, AuthenticationError) else 1
+    print("%s: Client() raised %s: %s" % ("holds" if code == 0 else "DIVERGES",
+                                          type(exc).__name__, exc))
 os.unlink(path)
 sys.exit(code)

@@ -23,5 +23,5 @@ def connect():
 threading.Thread(target=connect, daemon=True).start()
 conn = listener.accept()
 conn.poll(5.0)
-print(outcome[0] if outcome else "the Client waits for a challenge")
+print("holds: connected" if outcome else "DIVERGES: the Client waits for a challenge")
 sys.exit(0 if outcome else 1)
