@@ -40,6 +40,10 @@ client that answers the challenge with bytes that are not its digest, announces 
 message, closes after reading the challenge or closes at once; a listener that greets with a
 message that is not a challenge, or closes at once.
 
+Two keys are "the same" as HMAC keys are: HMAC pads a key shorter than its hash's block (64
+bytes) with zero bytes, so keys that differ only in trailing zeros authenticate each other
+(:func:`same_key`); a key longer than the block and its hash are the same key too (never drawn).
+
 Not promised, so not checked: which family the default is (the kit asks only that a Client
 reaches it); where an AF_UNIX listener without an address puts its socket; what ``accept()`` on a
 closed Listener raises (CPython: OSError) and what a Client to a closed Listener's address
@@ -106,6 +110,20 @@ def same_address(a, b):
         encode = (lambda x: x.encode("utf-8", "surrogateescape") if type(x) is str else x)
         return encode(a) == encode(b)
     return a == b and type(a) is type(b)
+
+
+#: The block size of the hashes HMAC authenticates with here (MD5 before 3.12, SHA-256 after).
+HMAC_BLOCK = 64
+
+
+def same_key(a, b):
+    """Whether ``a`` and ``b`` are one HMAC key: equal, or no longer than the hash's block and
+    equal once their trailing zero bytes are dropped (HMAC pads a shorter key with zeros, so
+    ``b''`` and ``b'\\0'`` are the same key)."""
+    if a == b:
+        return True
+    return (len(a) <= HMAC_BLOCK and len(b) <= HMAC_BLOCK
+            and a.rstrip(b"\0") == b.rstrip(b"\0"))
 
 
 def reset(ctx, *args, **kwargs) -> bool:
@@ -223,7 +241,7 @@ def check_inherit(history, start, accepted, set_key, new_key):
                inherited, want, "its parent's" if set_key is None else "the one set"),
            history, [start, accepted])
     key = want if new_key is None else new_key
-    if key == own:
+    if same_key(key, own):
         expect(mine[0] == "ok" and theirs == ("ok", "from the parent")
                and mine[1] == "from the child", "listener.authkey",
                "a child keyed with its parent's authkey: accept() %s, the child's Client %s"
