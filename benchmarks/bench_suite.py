@@ -7,9 +7,8 @@ primitives, measured in the same run on the same interpreter.
 For each start method it times, as separate processes:
 
 - ``kit``: ``python -m pytest --pyargs ipc_spec.suite --start-method=M --hypothesis-profile=P``;
-- ``cpython``: ``python -m test test_multiprocessing_M -m '*Barrier*' -m '*Event*' -m '*Lock*'
-  -m '*Semaphore*' -m '*Condition*' -m '*Value*' -m '*Array*' -m '*Queue*' -m '*Connection*'``,
-  where the interpreter ships CPython's test package (some builds leave it out: then the column
+- ``cpython``: ``python -m test test_multiprocessing_M -m '*Barrier*' -m '*Event*' ...``, one
+  ``-m`` for each of :data:`CPYTHON_FILTERS` (the test classes of the kit's families), where the interpreter ships CPython's test package (some builds leave it out: then the column
   says so).
 
 Then, over all the methods at once, as each is run by default:
@@ -31,8 +30,12 @@ import sys
 import tempfile
 import time
 
+#: CPython's test classes of the kit's families: the primitives, Pipe and Connection, Process,
+#: Listener and Client with authentication, shared_memory.
 CPYTHON_FILTERS = ["*Barrier*", "*Event*", "*Lock*", "*Semaphore*", "*Condition*", "*Value*",
-                   "*Array*", "*Queue*", "*Connection*"]
+                   "*Array*", "*Queue*", "*Connection*", "*TestPoll*", "*TestProcess.*",
+                   "*TestSubclassingProcess*", "*TestListener*", "*OtherTest*",
+                   "*ChallengeResponseTest*", "*TestSharedMemory*"]
 
 
 def timed(command, cwd):

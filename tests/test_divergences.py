@@ -35,6 +35,8 @@ SEEN = {
     "process_sys_exit_without_code.py": {"cpython<3.9"},
     "listener_empty_authkey.py": {"cpython<3.12.3", "pypy"},
     "client_greeted_without_challenge.py": {"cpython<3.12", "pypy"},
+    "shared_memory_shareable_list_multibyte_str.py": {"cpython<3.14", "pypy"},
+    "shared_memory_shareable_list_negative_index.py": {"cpython", "pypy"},
 }
 
 #: (script name, start method) -> (returncode or None when it overran, stdout, stderr, seconds)

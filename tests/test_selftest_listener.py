@@ -18,6 +18,7 @@ NO_HANG_DEADLINE = 20.0
 CASES = [
     (props.test_address_and_connect, broken.wrong_address, "listener.address"),
     (props.test_address_and_connect, broken.family_ignored, "listener.address"),
+    (props.test_abstract_address, broken.abstract_as_path, "listener.abstract"),
     (props.test_address_and_connect, broken.client_refuses_family, "listener.connect"),
     (props.test_address_and_connect, broken.last_accepted_own, "listener.last_accepted"),
     (props.test_close, broken.close_keeps_listening, "listener.close"),

@@ -4,7 +4,10 @@ Prints what happened for: Value('q') and Value('Q'), Condition.notify(n), Simple
 how often Queue.get(timeout=0.005) returns before 5 ms, the exit codes of sys.exit() and
 sys.exit("a message") in a child, whether billiard has parent_process(), whether a process that
 exits terminates its daemonic child, and under forkserver the exit code of a child killed by a
-signal and whether join() waits until the child is gone.
+signal and whether join() waits until the child is gone; then, of billiard.connection, whether a
+Client reaches a Listener at an abstract name by its address, whether Listener(authkey=b'')
+accepts Client(authkey=b'') within 5 s, and what Client() raises for a first message that is not a
+challenge.
 """
 import os
 import signal
@@ -104,3 +107,28 @@ if __name__ == "__main__":
             early += 1
         conn.close()
     print("forkserver: join() returned before the child had ended in %d of 20 calls" % early)
+    import struct
+    import threading
+    from billiard.connection import Client, Listener
+    at = Listener("\0ipc-spec-billiard")
+    try:
+        Client(at.address).close()
+        print("Client(Listener('\\0...').address): connected")
+    except ValueError as e:
+        print("Client(Listener('\\0...').address): ValueError:", e)
+    try:
+        at.close()
+    except ValueError as e:  # it unlinks the abstract name as a file name
+        print("Listener('\\0...').close(): ValueError:", e)
+    empty, done = Listener(authkey=b""), []
+    threading.Thread(target=lambda: done.append(Client(empty.address, authkey=b"")),
+                     daemon=True).start()
+    empty.accept().poll(5.0)
+    print("Listener(authkey=b'') and Client(authkey=b''):", "connected" if done else "hang")
+    server = socket.socket(socket.AF_UNIX); server.bind("\0ipc-spec-greeter"); server.listen(1)
+    threading.Thread(target=lambda: server.accept()[0].sendall(struct.pack("!i", 2) + b"hi"),
+                     daemon=True).start()
+    try:
+        Client("\0ipc-spec-greeter", authkey=b"k")
+    except Exception as e:
+        print("Client() greeted without a challenge: %s: %s" % (type(e).__name__, e))

@@ -150,13 +150,17 @@ socket_pair.clause = "listener"
 # -- the worker's steps ------------------------------------------------------------------------
 
 
+def _fresh(ctx):
+    """Close what an earlier example left (one that failed before its last phase, ``done``)."""
+    if _listeners or _conns or _sockets:
+        done(ctx)
+
+
 def listen(ctx, box, label, family=None, kind=None, key=None, backlog=None):
     """``Listener(address, family, [backlog,] authkey)`` with a fresh address of ``kind``
     (:func:`make_address`), kept as ``label``; posts ``listener.address`` in ``box``. Answers
     ``(address given, listener.address)``."""
-    old = _listeners.pop(label, None)
-    if old is not None:
-        old.close()
+    _fresh(ctx)
     kwargs = {"family": family, "authkey": _key(ctx, key)}
     if backlog is not None:
         kwargs["backlog"] = backlog
@@ -290,6 +294,7 @@ def context(ctx, box, label, family=None, kind=None):
     client:`` and ``with listener.accept() as accepted:`` with one message each way. Answers what
     each ``with`` gave (whether it was the object itself), what arrived, and afterwards whether
     the kit still reaches the listener's address, and whether each Connection is closed."""
+    _fresh(ctx)
     listener = api(ctx, "Listener")(make_address(kind), family=family)
     _listeners[label] = listener
     post(box, listener.address)
@@ -354,6 +359,7 @@ def hostile_client(ctx, box, how, data=b""):
 
 def hostile_listen(ctx, box):
     """A listening socket of the kit's own on a fresh AF_UNIX path, posted in ``box``."""
+    _fresh(ctx)
     address = make_address("path")
     sock = _kit_socket(address)
     sock.bind(address)

@@ -60,6 +60,8 @@ CLAUSES = declare(
     address="Listener(address) listens at address and Listener.address is it; given only a family "
             "it listens at a fresh address of that family's format, and given neither at one a "
             "Client reaches",
+    abstract="on Linux a Listener at a name of the abstract namespace (a str that starts with "
+             "NUL) listens there, its address names it, a Client reaches it, close() closes it",
     connect="Client(address), its family inferred from the address or given, connects to the "
             "Listener there, and the Connections it and accept() return carry messages both ways",
     last_accepted="last_accepted is the address the last accepted connection came from: for AF_INET "

@@ -15,6 +15,7 @@ gives the context the implementation's Listener, Client and wait are found from.
 
 import sys
 
+import pytest
 from hypothesis import example, given
 from hypothesis import settings
 from hypothesis import strategies as st
@@ -31,8 +32,8 @@ CHILD_SHARE = 0.25
 
 #: Kinds of address a Listener is given (``ipc_spec.ops.listener.make_address``), with their family.
 KINDS = {"path": "AF_UNIX", "inet": "AF_INET", "inet0": "AF_INET"}
-if sys.platform.startswith("linux"):
-    KINDS["abstract"] = "AF_UNIX"
+#: Linux's abstract namespace (``test_abstract_address``'s alone).
+ABSTRACT = sys.platform.startswith("linux")
 FAMILIES = ("AF_UNIX", "AF_INET")
 
 
@@ -116,8 +117,8 @@ class ListenerProperties(object):
     @example(place=("path", None), tell_family=False, sent=[1, "two"])
     @example(place=("inet", None), tell_family=True, sent=[b"3"])
     def test_address_and_connect(self, ipc_env, place, tell_family, sent):
-        """Listener(address, family) listens at the address given (a file name, an abstract name,
-        a loopback port, port 0), or at a fresh one of the family given; Client(address), told the
+        """Listener(address, family) listens at the address given (a file name, a loopback port,
+        port 0), or at a fresh one of the family given; Client(address), told the
         family or inferring it from the address, reaches it; both Connections carry the messages;
         last_accepted is where the client's socket is."""
         kind, family = place
@@ -132,6 +133,30 @@ class ListenerProperties(object):
         serve, talk = second.ops
         spec.check_exchange(second, serve, talk, sent, "listener.connect")
         spec.check_last_accepted(second, serve, talk)
+
+    @checks("listener.abstract")
+    @property_settings()
+    @given(messages(), st.booleans())
+    def test_abstract_address(self, ipc_env, sent, with_key):
+        """On Linux, a Listener at a name of the abstract namespace (a string that starts with a
+        NUL byte) listens there, Listener.address names it, a Client reaches it (authenticating or
+        not), and close() closes it."""
+        if not ABSTRACT:
+            pytest.skip("the abstract namespace of AF_UNIX is Linux's")
+        key = b"abstract" if with_key else None
+        objects = self.objects(ipc_env, 2)
+        first = self.listen(ipc_env, objects, kind="abstract", key=key)
+        (made,) = first.ops
+        spec.returned(first, first.ops, "listener.abstract", "Listener at an abstract name")
+        spec.expect(spec.same_address(made.result[1], made.result[0]), "listener.abstract",
+                    "Listener(%r).address was %r" % made.result, first, first.ops)
+        second = self.exchange(ipc_env, objects, sent, key=key)
+        closed = ipc_env.run(objects, [[step("close", "L"), step("listening", BOX)]])
+        ipc_env.run(objects, DONE)
+        spec.check_exchange(second, second.ops[0], second.ops[1], sent, "listener.abstract")
+        spec.returned(closed, closed.ops, "listener.abstract", "close(), then probing")
+        spec.expect(closed.ops[1].result is False, "listener.abstract", "something still "
+                    "listens at the abstract name of a closed Listener", closed, closed.ops)
 
     @checks("listener.close", "listener.context")
     @property_settings()

@@ -7,6 +7,8 @@ context is handed to the kit's workers, so what it sets pickles by reference: a 
 child is ``tests.broken.process.authkey_not_inherited``.
 """
 
+import os
+import tempfile
 import time
 from multiprocessing import connection as _real
 
@@ -43,6 +45,16 @@ class WrongAddress(_real.Listener):
         if type(address) is tuple:
             return (address[0], address[1] + 1)
         return address + (b"-x" if type(address) is bytes else "-x")
+
+
+@_listener
+class AbstractAsPath(_real.Listener):
+    """A name of the abstract namespace is taken for a file name (in the temporary directory)."""
+
+    def __init__(self, address=None, family=None, backlog=1, authkey=None):
+        if type(address) is str and address.startswith("\0"):
+            address = os.path.join(tempfile.gettempdir(), address[1:])
+        super().__init__(address, family, backlog, authkey)
 
 
 @_listener
