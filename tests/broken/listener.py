@@ -102,9 +102,10 @@ class KeyMangled(_real.Listener):
         super().__init__(address, family, backlog, authkey)
 
 
-@_listener
-class AcceptsWrongDigest(_real.Listener):
-    """accept() returns the Connection of a client whose answer to the challenge was wrong."""
+class _Overlooks(_real.Listener):
+    """accept() returns the Connection whatever its handshake raised of ``overlooked``."""
+
+    overlooked = ()
 
     def accept(self):
         conn = self._listener.accept()
@@ -112,9 +113,16 @@ class AcceptsWrongDigest(_real.Listener):
             try:
                 _real.deliver_challenge(conn, self._authkey)
                 _real.answer_challenge(conn, self._authkey)
-            except _real.AuthenticationError:
+            except self.overlooked:
                 pass
         return conn
+
+
+@_listener
+class AcceptsWrongDigest(_Overlooks):
+    """accept() returns the Connection of a client whose answer to the challenge was wrong."""
+
+    overlooked = _real.AuthenticationError
 
 
 @_listener
@@ -128,18 +136,10 @@ class EmptyKeyRejected(_real.Listener):
 
 
 @_listener
-class SwallowsHandshakeErrors(_real.Listener):
+class SwallowsHandshakeErrors(_Overlooks):
     """accept() returns the Connection of a peer whose handshake failed in any way."""
 
-    def accept(self):
-        conn = self._listener.accept()
-        if self._authkey is not None:
-            try:
-                _real.deliver_challenge(conn, self._authkey)
-                _real.answer_challenge(conn, self._authkey)
-            except Exception:
-                pass
-        return conn
+    overlooked = Exception
 
 
 @_listener
