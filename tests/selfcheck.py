@@ -69,6 +69,25 @@ def property_catches(cases, deadline=SELFTEST_DEADLINE):
     return test_property_catches
 
 
+#: Deadline for cases that must end in a violation, never in a deadlock: generous, so that a loaded
+#: machine cannot turn the expected violation into a Deadlock.
+NO_HANG_DEADLINE = 20.0
+
+
+def check_case(prop, impl, expected, make_env, monkeypatch, examples, late=None, delay=None):
+    """One case of a family's table: ``prop`` may take ``examples`` examples (unshrunk) to fail on
+    ``impl`` as :func:`assert_catches` says. With ``late``, the LATE bound is scaled down to it,
+    for an implementation ``delay`` s late (more than twice as much)."""
+    if late is not None:
+        import ipc_spec.specs
+
+        assert delay > 2 * late
+        monkeypatch.setattr(ipc_spec.specs, "LATE", late)
+    catching(monkeypatch, prop, examples)
+    assert_catches(prop, make_env(impl, deadline=deadline_for(expected, NO_HANG_DEADLINE)),
+                   expected, monkeypatch)
+
+
 def with_settings(monkeypatch, prop, **changes):
     """Run ``prop`` in this test with its own settings but for ``changes`` (Hypothesis keeps a
     test's settings in this attribute; the property's own decorators fixed them at import)."""

@@ -3,17 +3,13 @@ checks."""
 
 import pytest
 
-import ipc_spec.specs
 from ipc_spec.suite import test_listener
 from tests.broken import listener as broken
 from tests.broken import process as broken_process
-from tests.selfcheck import assert_catches, case_ids, catching, deadline_for
+from tests.selfcheck import case_ids, check_case
 
 props = test_listener.TestListener()  # not bound to a Test* name here: pytest would collect it
 
-#: Deadline for cases that must end in a violation, never in a deadlock: generous, so that a
-#: loaded machine cannot turn the expected violation into a Deadlock.
-NO_HANG_DEADLINE = 20.0
 
 CASES = [
     (props.test_address_and_connect, broken.wrong_address, "listener.address"),
@@ -49,15 +45,10 @@ CATCH_EXAMPLES = 60
 
 @pytest.mark.parametrize("prop, impl, expected", CASES, ids=case_ids(CASES))
 def test_property_catches(prop, impl, expected, make_env, monkeypatch):
-    catching(monkeypatch, prop, CATCH_EXAMPLES)
-    assert_catches(prop, make_env(impl, deadline=deadline_for(expected, NO_HANG_DEADLINE)),
-                   expected, monkeypatch)
+    check_case(prop, impl, expected, make_env, monkeypatch, CATCH_EXAMPLES)
 
 
 @pytest.mark.parametrize("prop, impl, expected", LATE_CASES, ids=case_ids(LATE_CASES))
 def test_property_catches_late(prop, impl, expected, make_env, monkeypatch):
-    assert broken.DELAY > 2 * LATE_SCALED
-    monkeypatch.setattr(ipc_spec.specs, "LATE", LATE_SCALED)
-    catching(monkeypatch, prop, CATCH_EXAMPLES)
-    assert_catches(prop, make_env(impl, deadline=deadline_for(expected, NO_HANG_DEADLINE)),
-                   expected, monkeypatch)
+    check_case(prop, impl, expected, make_env, monkeypatch, CATCH_EXAMPLES, LATE_SCALED,
+               broken.DELAY)

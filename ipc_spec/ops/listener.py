@@ -156,14 +156,12 @@ def _fresh(ctx):
         done(ctx)
 
 
-def listen(ctx, box, label, family=None, kind=None, key=None, backlog=None):
-    """``Listener(address, family, [backlog,] authkey)`` with a fresh address of ``kind``
+def listen(ctx, box, label, family=None, kind=None, key=None):
+    """``Listener(address, family, authkey=key)`` with a fresh address of ``kind``
     (:func:`make_address`), kept as ``label``; posts ``listener.address`` in ``box``. Answers
     ``(address given, listener.address)``."""
     _fresh(ctx)
     kwargs = {"family": family, "authkey": _key(ctx, key)}
-    if backlog is not None:
-        kwargs["backlog"] = backlog
     for attempt in range(3):
         address = make_address(kind)
         try:
@@ -244,9 +242,6 @@ def close(ctx, label):
     _listeners[label].close()
 
 
-def close_conn(ctx, conn):
-    """``conn.close()``."""
-    _conns[conn].close()
 
 
 def listening(ctx, box):
