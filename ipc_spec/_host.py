@@ -212,6 +212,8 @@ class Host(object):
         sys.path[:] = path
         os.chdir(cwd)
         self.scratch = scratch
+        if scratch:  # every process started from here inherits it (ipc_spec.ops.listener's paths)
+            os.environ[_wire.SCRATCH_VARIABLE] = scratch
 
     def op_crew(self, cid, spec, method, size, kinds, need, address, board, owner):
         ctx = self.context(spec, method)

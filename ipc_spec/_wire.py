@@ -32,6 +32,18 @@ MAX_CELLS = 1024
 #: A worker's stage inside its current step (:meth:`Board.stage`): pausing or between steps, inside
 #: the call, or waiting for a fault before the step begins.
 OUTSIDE, IN_CALL, PARKED = 0, 1, 2
+#: The environment variable that names the harness's own directory (its sockets and boards), set
+#: by the host process for every process it starts; files the kit makes for an example go there, so
+#: that they go with the directory whatever becomes of the process that made them.
+SCRATCH_VARIABLE = "IPC_SPEC_SCRATCH"
+
+
+def scratch_dir():
+    """The harness's directory (:data:`SCRATCH_VARIABLE`), or the temporary directory outside a
+    harness."""
+    import tempfile
+
+    return os.environ.get(SCRATCH_VARIABLE) or tempfile.gettempdir()
 
 
 class Timeout(Exception):

@@ -21,8 +21,8 @@ import os
 import select
 import socket
 import struct
-import tempfile
 
+from .. import _wire
 from . import process as _process
 
 #: Seconds a hostile peer or a probe waits for the other side before giving up.
@@ -61,13 +61,13 @@ def _free_port():
 
 
 def make_address(kind):
-    """A fresh address of ``kind``: ``"path"`` (a file name in the temporary directory),
+    """A fresh address of ``kind``: ``"path"`` (a file name in the harness's directory),
     ``"abstract"`` (Linux's abstract namespace: a string that starts with a NUL byte), ``"inet"``
     (a free port on the loopback interface), ``"inet0"`` (port 0: any free port), or None."""
     if kind is None:
         return None
     if kind == "path":
-        path = os.path.join(tempfile.gettempdir(), _unique())
+        path = os.path.join(_wire.scratch_dir(), _unique())
         _paths.append(path)
         return path
     if kind == "abstract":

@@ -78,10 +78,14 @@ class LastAcceptedOwn(_real.Listener):
 
 @_listener
 class CloseKeepsListening(_real.Listener):
-    """close() does nothing."""
+    """close() does nothing; the with statement still closes (so that only listener.close can
+    catch it)."""
 
     def close(self):
         pass
+
+    def __exit__(self, *exc):
+        _real.Listener.close(self)
 
 
 @_listener
