@@ -13,7 +13,7 @@ deadlock reports, the verdict table and the report.
   :func:`on`, :func:`merged`; faults (``ipc_env.run(..., faults=[...])``, the nemesis):
   :func:`fault`, and the strategy :func:`faults`;
 - clauses: :func:`declare`, :func:`checks`, :func:`expect`, and the checks of ``ipc_spec.specs``;
-- settings and strategies: :func:`property_settings`, :func:`pauses`, :func:`timeouts`,
+- settings and strategies: :func:`property_settings`, :func:`share_of_profile`, :func:`pauses`, :func:`timeouts`,
   :data:`NEVER`.
 """
 
@@ -21,7 +21,7 @@ from ._child import Ref
 from .harness import Env
 from .history import Fault, History, Op, Step, call, die, fault, macro, merged, on, read, write
 from .objects import Cells, Make, part
-from .profiles import property_settings
+from .profiles import property_settings, share_of_profile
 from .specs import (LATE, check_timed_out, declare, expect, late, not_before, not_late, raised,
                     returned)
 from .strategies import NEVER, TIMEOUTS, faults, pauses, random_programs, timeouts, two_procs
@@ -30,7 +30,8 @@ __all__ = ["Ref", "Env", "Fault", "History", "Op", "Step", "call", "die", "fault
            "merged", "on", "read",
            "write", "Cells", "Make", "part", "LATE", "check_timed_out", "declare", "expect", "late",
            "not_before", "not_late", "raised", "returned", "NEVER", "TIMEOUTS", "pauses",
-           "timeouts", "random_programs", "two_procs", "checks", "property_settings"]
+           "timeouts", "random_programs", "two_procs", "checks", "property_settings",
+           "share_of_profile"]
 
 
 def checks(*clauses):

@@ -36,6 +36,16 @@ def property_settings(**overrides):
     return settings(**dict(PROPERTY_SETTINGS, **overrides))
 
 
+def share_of_profile(fraction, least=5, **overrides):
+    """``@share_of_profile(0.5)``: :func:`property_settings` with ``fraction`` of the current
+    profile's examples (at least ``least``), for a property whose every example starts new
+    processes."""
+    from hypothesis import settings as current
+
+    examples = max(least, int(current().max_examples * fraction))
+    return property_settings(max_examples=examples, **overrides)
+
+
 def limit_shrinking(monkeypatch, seconds):
     """Bound Hypothesis's shrinking phase (300 s by default, a documented monkeypatch point):
     every shrinking step of a deadlocking example costs a deadline."""

@@ -12,7 +12,8 @@ and ``listener_inet:connection.*``).
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from ipc_spec.authoring import Make, Ref, call, checks, macro, pauses, property_settings, timeouts
+from ipc_spec.authoring import (Make, Ref, call, checks, macro, pauses, property_settings,
+                                share_of_profile, timeouts)
 from ipc_spec.ops import connection as ops
 from ipc_spec.ops import listener as listener_ops
 from ipc_spec.specs import connection as spec
@@ -407,13 +408,14 @@ class ConnectionProperties(object):
         spec.check_poll_race(race, race.of(1)[0], t3, race.of(0))
 
     @checks("connection.eof")
-    @property_settings()
+    @share_of_profile(0.5)
     @given(eof_plans())
     @example(plan=(False, "p.b", "p.a", [b"last words"], ["recv_bytes"], 0.0, 0.0))
     def test_eof(self, ipc_env, plan):
         """Once every copy of one end is closed (each process closes the end it does not use, the
         sender closes its own after sending), the other end still receives what was sent, in
-        order, and then every read raises EOFError."""
+        order, and then every read raises EOFError. Every example starts new processes (no other
+        process may hold a copy of an end): half the profile's examples."""
         duplex, sender, receiver, messages, finals, close_pause, read_pause = plan
         programs = [
             [call(receiver, "close")] + [call(sender, "send_bytes", m) for m in messages]

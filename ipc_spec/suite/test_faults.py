@@ -10,7 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from ipc_spec.authoring import (NEVER, TIMEOUTS, Make, call, checks, expect, late, macro, merged, pauses,
-                                property_settings, returned, Step, timeouts, write)
+                                returned, share_of_profile, Step, timeouts, write)
 from ipc_spec.specs import faults as spec
 from ipc_spec.specs.connection import pipe as new_pipe
 from ipc_spec.strategies import faults
@@ -32,9 +32,7 @@ def deadline(env, longest=LONGEST):
 
 
 def fault_settings():
-    from hypothesis import settings
-
-    return property_settings(max_examples=max(5, int(settings().max_examples * SHARE)))
+    return share_of_profile(SHARE)
 
 
 class Native(object):

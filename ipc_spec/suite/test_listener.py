@@ -17,10 +17,10 @@ import sys
 
 import pytest
 from hypothesis import example, given
-from hypothesis import settings
 from hypothesis import strategies as st
 
-from ipc_spec.authoring import Cells, Make, Ref, checks, late, macro, property_settings
+from ipc_spec.authoring import (Cells, Make, Ref, checks, late, macro, property_settings,
+                                share_of_profile)
 from ipc_spec.ops import listener as ops
 from ipc_spec.specs import connection as connection_spec
 from ipc_spec.specs import listener as spec
@@ -67,10 +67,6 @@ def process_step(function, *args, **kwargs):
 
 BOX = Ref("box")
 DONE = [[step("done")], [step("done")]]
-
-
-def share(fraction):
-    return property_settings(max_examples=max(5, int(settings().max_examples * fraction)))
 
 
 @st.composite
@@ -228,7 +224,7 @@ class ListenerProperties(object):
                                "an empty authkey against another")
 
     @checks("listener.authkey")
-    @share(CHILD_SHARE)
+    @share_of_profile(CHILD_SHARE)
     @given(st.none() | keys(), st.none() | keys())
     def test_authkey_inherited(self, ipc_env, set_key, new_key):
         """A child's current_process().authkey is its parent's, or the key set on its Process
@@ -293,7 +289,7 @@ class ListenerProperties(object):
                     % heard.ops[0].result, heard, heard.ops)
 
     @checks("listener.wait")
-    @share(0.5)
+    @share_of_profile(0.5)
     @given(st.lists(st.sampled_from(("p.a", "l.a", "s.a", "sentinel")), min_size=1, max_size=4,
                     unique=True), st.data())
     def test_wait_mixed(self, ipc_env, listed, data):

@@ -15,10 +15,9 @@ gives the context Processes are made with, and the signals a child may end by.
 """
 
 from hypothesis import given
-from hypothesis import settings
 from hypothesis import strategies as st
 
-from ipc_spec.authoring import Make, checks, expect, late, macro, property_settings, timeouts
+from ipc_spec.authoring import Make, checks, expect, late, macro, share_of_profile, timeouts
 from ipc_spec.specs import process as spec
 
 #: The share of the profile's examples each property draws; the lifecycle property, which draws one
@@ -34,7 +33,7 @@ MAX_CHILDREN = 3
 
 
 def process_settings(share=SHARE):
-    return property_settings(max_examples=max(5, int(settings().max_examples * share)))
+    return share_of_profile(share)
 
 
 def context(ctx):

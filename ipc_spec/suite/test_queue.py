@@ -20,12 +20,13 @@ import functools
 import sys
 
 import pytest
-from hypothesis import assume, given, settings
+from hypothesis import assume, given
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, rule, run_state_machine_as_test
 
 from ipc_spec.authoring import (Cells, Make, call, checks, macro, merged, on, pauses,
-                                property_settings, raised, returned, timeouts)
+                                property_settings, raised, returned, share_of_profile,
+                                timeouts)
 from ipc_spec.ops import queue as ops
 from ipc_spec.specs import queue as spec
 
@@ -501,7 +502,7 @@ class QueueProperties(object):
         spec.check_linearizable(merged(history, rest), "q", self.model(kind), expected)
 
     @checks("queue.exit_flush", "queue.fifo", "queue.linearizable")
-    @property_settings(max_examples=max(5, settings.default.max_examples // 2))
+    @share_of_profile(0.5)
     @given(exit_plans())
     def test_exit_flush(self, ipc_env, scenario):
         """Producers put items (some of several MiB) and exit right after, the normal way: a process

@@ -33,10 +33,10 @@ import tempfile
 
 import pytest
 from hypothesis import given
-from hypothesis import settings
 from hypothesis import strategies as st
 
-from ipc_spec.authoring import Make, checks, macro, merged, property_settings, returned
+from ipc_spec.authoring import (Make, checks, macro, merged, property_settings, returned,
+                                share_of_profile)
 from ipc_spec.specs import shared_memory as spec
 
 #: The share of the profile's examples each property draws (each example starts a child, a
@@ -51,7 +51,7 @@ MAX_ITEMS = 6
 
 
 def shared_memory_settings(share):
-    return property_settings(max_examples=max(3, int(settings().max_examples * share)))
+    return share_of_profile(share, least=3)
 
 
 def implementation(ctx):
