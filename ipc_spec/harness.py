@@ -95,6 +95,9 @@ class Env(Banks, Lacks):
         #: The current example as it ran: its objects, the programs of each phase, and the
         #: history of each phase that finished (for the report; see :meth:`evidence`).
         self.ran: List[Any] = [{}, [], []]
+        #: ``respell(step) -> step``, applied to every step :meth:`run` is given (the plugin sets
+        #: the property's flavour's), or None.
+        self.respell = None
 
     # -- examples --------------------------------------------------------------------------------
 
@@ -186,6 +189,8 @@ class Env(Banks, Lacks):
         :mod:`ipc_spec.nemesis`): each struck process is gone afterwards, and replaced before the
         next example; the history holds each fault and the call it interrupted.
         """
+        if self.respell is not None:
+            programs = [[self.respell(s) for s in program] for program in programs]
         if fresh:
             return self._run_fresh(objects, programs, deadline, faults)
         if not isinstance(objects, Objects):

@@ -200,15 +200,18 @@ def flavour_prefix(item) -> str:
 
 
 def rows_of(item):
-    """The verdict rows of a property test: its declared clauses (flavour-prefixed), else its
-    ``<module>.<test>`` name."""
+    """The verdict rows of a property test: its declared clauses (flavour-prefixed) but those its
+    flavour does not promise (``flavour.not_promised``: clause -> the documentation's reason, and
+    the property does not check them), else its ``<module>.<test>`` name."""
     clauses = getattr(item.obj, "ipc_clauses", None)
     if clauses:
         undeclared = [c for c in clauses if c not in CLAUSES]
         if undeclared:
             raise pytest.UsageError("%s checks undeclared clauses %s (ipc_spec.specs.declare)"
                                     % (item.nodeid, ", ".join(undeclared)))
-        return [flavour_prefix(item) + c for c in clauses]
+        flavour = getattr(getattr(item, "cls", None), "flavour", None)
+        unpromised = getattr(flavour, "not_promised", {})
+        return [flavour_prefix(item) + c for c in clauses if c not in unpromised]
     module = item.module.__name__.rsplit(".", 1)[-1]
     return ["%s.%s" % (_strip(module), _strip(getattr(item, "originalname", None) or item.name))]
 
@@ -322,8 +325,15 @@ def ipc_env(request, start_method, bounded_shrinking):
     this process); the objects of a passing example are recycled where their kind allows."""
     env = _kit(request.config).shared_env(request.module.__name__, start_method)
     del specs.TALLY[:]  # the timing bounds this test checks (see verdicts.timing_divergence)
-    with env.examples_of(request.function, known=_known_hang(request)):
-        yield env
+    # A flavour whose objects spell some calls otherwise (``flavour.respell(step) -> step``, e.g.
+    # a Manager's threading proxies) has its steps respelt before they run: the history holds
+    # what ran.
+    env.respell = getattr(getattr(request.cls, "flavour", None), "respell", None)
+    try:
+        with env.examples_of(request.function, known=_known_hang(request)):
+            yield env
+    finally:
+        env.respell = None
 
 
 @pytest.hookimpl(hookwrapper=True)

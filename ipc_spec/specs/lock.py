@@ -153,6 +153,28 @@ def timed_acquire(obj, form, timeout, pause=0.0):
     return call(obj, "acquire", True, -1, pause=pause)
 
 
+def threading_spelling(step):
+    """``step`` spelt for a ``threading`` Lock, RLock or Semaphore (a Manager's proxies), with the
+    meaning it has in ``multiprocessing``: ``acquire(block=b)`` is ``acquire(b)`` (threading's
+    keyword is ``blocking``); ``acquire(False, t)`` is ``acquire(False)`` (threading refuses a
+    timeout without blocking, multiprocessing ignores it); a negative timeout is 0
+    (``multiprocessing`` waits zero seconds; ``threading`` waits forever for -1 and refuses any
+    other). Every other step is unchanged."""
+    if step.call != "acquire":
+        return step
+    args, kwargs = list(step.args), dict(step.kwargs)
+    if "block" in kwargs:
+        args.insert(0, kwargs.pop("block"))
+    if args and args[0] is False:
+        del args[1:]
+        kwargs.pop("timeout", None)
+    elif len(args) > 1 and args[1] is not None and args[1] < 0:
+        args[1] = 0.0
+    elif kwargs.get("timeout") is not None and kwargs["timeout"] < 0:
+        kwargs["timeout"] = 0.0
+    return step._replace(args=tuple(args), kwargs=kwargs)
+
+
 def random_op(obj, what, timeout, pause):
     """One step of a random program: ``what`` is one of :data:`RANDOM_OPS` or ``"get_value"``."""
     if what == "release":

@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from ipc_spec.authoring import (NEVER, TIMEOUTS, Make, call, checks, macro, pauses,
                                 property_settings, read, timeouts)
 from ipc_spec.ops import barrier as ops
+from ipc_spec.ops import manager
 from ipc_spec.specs import barrier as spec
 
 MAX_PARTIES = 8
@@ -21,6 +22,8 @@ class Native(object):
     """``ctx.Barrier``, recycled by its documented reset."""
 
     name = "native"
+    #: The action drawn for a Barrier (None: the flavour's actions run where the kit cannot see
+    #: them, and ``barrier.action`` is in its ``not_promised``).
     action = staticmethod(ops.action)
 
     @staticmethod
@@ -83,9 +86,11 @@ class BarrierProperties(object):
         and the action runs exactly once per generation between the last arrival and the first
         release."""
         parties, generations, plan = scenario
+        with_action = with_action and self.flavour.action is not None
         kwargs = {"action": self.flavour.action} if with_action else {}
+        actions = ({}, {"action": self.flavour.action}) if self.flavour.action is not None else ({},)
         ipc_env.provision([self.flavour.barrier(n, **kw) for n in range(1, MAX_PARTIES + 1)
-                           for kw in ({}, {"action": self.flavour.action})], MAX_PARTIES)
+                           for kw in actions], MAX_PARTIES)
         programs = [[call("b", "wait", pause=p) for p in row] for row in plan]
         history = ipc_env.run({"b": self.flavour.barrier(parties, **kwargs)}, programs)
         spec.check_generations(history, "b", parties, generations, action=with_action)
@@ -173,3 +178,25 @@ class TestBarrier(BarrierProperties):
     """The native Barrier."""
 
     flavour = Native
+
+
+class Managed(Native):
+    """``manager.Barrier(parties[, action[, timeout]])``: a proxy of a ``threading.Barrier`` in the
+    manager's process (the documentation: "Create a shared threading.Barrier object and return a
+    proxy for it"). Its ``action`` would run in the manager's process, where the kit observes
+    nothing: the action is not drawn, and ``barrier.action`` not checked."""
+
+    name = "manager"
+    action = None
+    not_promised = {"barrier.action": "a Manager's Barrier runs its action in the manager's "
+                                      "process, out of the kit's sight"}
+
+    @staticmethod
+    def barrier(parties, **kwargs):
+        return Make(manager.managed_Barrier, parties, **kwargs).recycled_by(spec.reset, often=True)
+
+
+class TestManagerBarrier(BarrierProperties):
+    """A Manager's Barrier proxy."""
+
+    flavour = Managed

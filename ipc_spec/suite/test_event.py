@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 from ipc_spec.authoring import (NEVER, Cells, Make, call, checks, macro, merged, on, pauses,
                                 property_settings, timeouts)
+from ipc_spec.ops import manager
 from ipc_spec.specs import event as spec
 
 MAX_WAITERS = 8
@@ -171,3 +172,22 @@ class TestEvent(EventProperties):
     """The native Event."""
 
     flavour = Native
+
+
+class Managed(Native):
+    """``manager.Event()``: a proxy of a ``threading.Event`` in the manager's process (the
+    documentation: "Create a shared threading.Event object and return a proxy for it"), whose
+    ``set``, ``clear``, ``is_set`` and ``wait(timeout)`` are the ones multiprocessing.Event
+    documents as threading.Event's."""
+
+    name = "manager"
+
+    @staticmethod
+    def event():
+        return Make(manager.managed_Event).recycled_by(spec.reset, often=True)
+
+
+class TestManagerEvent(EventProperties):
+    """A Manager's Event proxy."""
+
+    flavour = Managed

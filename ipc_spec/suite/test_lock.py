@@ -17,6 +17,7 @@ from hypothesis.stateful import RuleBasedStateMachine, precondition, rule, run_s
 from ipc_spec.authoring import (Cells, Make, Ref, call, check_timed_out, checks, macro, on,
                                 pauses, property_settings, raised, random_programs, read,
                                 returned, timeouts, two_procs)
+from ipc_spec.ops import manager
 from ipc_spec.specs import lock as spec
 from ipc_spec.specs.lock import (HOLDS, RANDOM_OPS, nonblocking_acquire, others, random_op,
                                  timed_acquire)
@@ -466,3 +467,35 @@ class TestLock(LockProperties):
     """The native Lock and RLock."""
 
     flavour = Native
+
+
+class Managed(Native):
+    """``manager.Lock()`` and ``manager.RLock()`` of the context's ``SyncManager``: proxies of a
+    ``threading.Lock`` and ``threading.RLock`` in the manager's process (the documentation:
+    "Create a shared threading.Lock object and return a proxy for it"). ``threading`` documents
+    RuntimeError for every bad release ("When invoked on an unlocked lock, a RuntimeError is
+    raised"; an RLock released by a thread that does not own it, or by nobody's, likewise), and the
+    manager serves each process on a thread of its own, so ownership is per process. threading's
+    ``acquire(blocking=True, timeout=-1)`` differs from multiprocessing's in spelling and in its
+    negative timeouts: the steps are respelt to their multiprocessing meaning
+    (:func:`ipc_spec.specs.lock.threading_spelling`)."""
+
+    name = "manager"
+    respell = staticmethod(spec.threading_spelling)
+    release_unlocked_error = "RuntimeError"
+    rlock_not_owner_error = "RuntimeError"
+    rlock_unowned_error = "RuntimeError"
+
+    @staticmethod
+    def lock():
+        return Make(manager.managed_Lock).recycled_by(spec.reset, often=False)
+
+    @staticmethod
+    def rlock():
+        return Make(manager.managed_RLock).recycled_by(spec.reset, often=False)
+
+
+class TestManagerLock(LockProperties):
+    """A Manager's Lock and RLock proxies."""
+
+    flavour = Managed

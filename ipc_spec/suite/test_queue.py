@@ -28,6 +28,7 @@ from ipc_spec.authoring import (Cells, Make, call, checks, macro, merged, on, pa
                                 property_settings, raised, returned, share_of_profile,
                                 timeouts)
 from ipc_spec.ops import queue as ops
+from ipc_spec.ops import manager
 from ipc_spec.specs import queue as spec
 
 MAXSIZE = 3
@@ -48,6 +49,8 @@ class Native(object):
     #: in the expected order with respect to each other", while those of different processes may
     #: be received out of order (the feeder thread). A SimpleQueue is one FIFO in every flavour.
     queue_fifo = spec.PER_PRODUCER
+    #: The kinds the flavour has (``"SimpleQueue"`` and :data:`KINDS`).
+    kinds = ("SimpleQueue",) + KINDS
 
     @staticmethod
     def queue(maxsize=None):
@@ -796,7 +799,8 @@ class QueueProperties(object):
         model in ``ipc_spec.specs.queue`` (FIFO per producer for Queue and JoinableQueue, one FIFO
         for SimpleQueue, Full only when full, task_done() never below zero)."""
         kind, plan = scenario
-        ipc_env.provision([self.make(k) for k in ("SimpleQueue",) + KINDS], 4)
+        assume(kind in self.flavour.kinds)
+        ipc_env.provision([self.make(k) for k in self.flavour.kinds], 4)
         long = long_timeout(ipc_env)
         objects = ipc_env.allocate({"q": self.make(kind)}, len(plan))
         fingerprints = {}
@@ -837,3 +841,45 @@ class TestQueue(QueueProperties):
     """The native Queue, JoinableQueue and SimpleQueue."""
 
     flavour = Native
+
+
+class Managed(Native):
+    """``manager.Queue([maxsize])`` and ``manager.JoinableQueue()``: proxies of a ``queue.Queue``
+    in the manager's process (SyncManager registers both typeids to ``queue.Queue``). A put
+    returns once the item is in the server's queue (no feeder thread), so the queue is one FIFO for
+    all producers. ``queue.Queue`` has no ``close()`` or ``join_thread()``, and the manager no
+    SimpleQueue: those properties are not run."""
+
+    name = "manager"
+    queue_fifo = spec.GLOBAL
+    kinds = KINDS
+    not_promised = {
+        "queue.closed": "a Manager's Queue is a queue.Queue, which has no close()",
+        "simplequeue.delivery": "SyncManager has no SimpleQueue",
+        "simplequeue.fifo": "SyncManager has no SimpleQueue",
+        "simplequeue.empty": "SyncManager has no SimpleQueue",
+        "simplequeue.close": "SyncManager has no SimpleQueue",
+    }
+
+    @staticmethod
+    def queue(maxsize=None):
+        return (Make(manager.managed_Queue) if maxsize is None
+                else Make(manager.managed_Queue, maxsize))
+
+    @staticmethod
+    def joinable_queue():
+        return Make(manager.managed_JoinableQueue)
+
+    @staticmethod
+    def simple_queue():
+        raise NotImplementedError("SyncManager has no SimpleQueue")
+
+
+class TestManagerQueue(QueueProperties):
+    """A Manager's Queue and JoinableQueue proxies."""
+
+    flavour = Managed
+    test_close = None
+    test_simple_delivery = None
+    test_simple_empty = None
+    test_simple_close = None

@@ -15,9 +15,10 @@ from hypothesis.stateful import (RuleBasedStateMachine, initialize, precondition
 
 from ipc_spec.authoring import (Make, call, check_timed_out, checks, macro, on, pauses,
                                 property_settings, raised, random_programs, timeouts, two_procs)
+from ipc_spec.ops import manager
 from ipc_spec.specs import semaphore as spec
 from ipc_spec.specs.lock import (HOLDS, RANDOM_OPS, nonblocking_acquire, others, random_op,
-                                 timed_acquire)
+                                 threading_spelling, timed_acquire)
 
 #: Most processes a scenario uses, and the largest initial value.
 PROCS = 5
@@ -33,6 +34,9 @@ class Native(object):
     counter back at its initial value)."""
 
     name = "native"
+    #: Whether the semaphores have ``get_value()`` (which may still raise NotImplementedError where
+    #: the platform lacks ``sem_getvalue``).
+    get_value = True
     #: The type name of the error ``release()`` of a BoundedSemaphore at its initial value raises
     #: (ValueError for ``threading.BoundedSemaphore`` too).
     over_release_error = "ValueError"
@@ -303,6 +307,8 @@ class SemaphoreProperties(object):
         its sequential model. (A BoundedSemaphore is released by one process only: racing releases
         near the bound are not atomic in CPython.)"""
         value, bound, programs = scenario
+        if not self.flavour.get_value:
+            programs = [[s for s in program if s.call != "get_value"] for program in programs]
         ipc_env.provision(self.flavour.semaphores() + self.flavour.bounded_semaphores(), PROCS)
         history = ipc_env.run({"s": self.flavour.semaphore(value),
                                "b": self.flavour.bounded(bound)}, programs)
@@ -387,6 +393,8 @@ class SemaphoreMachine(RuleBasedStateMachine):
 
     @rule(p=st.integers(0, PROCS - 1))
     def value(self, p):
+        if not self.flavour.get_value:
+            return
         history = self.run({p: [call("s", "get_value")]})
         if spec.unsupported(history, "s") is None:  # get_value() is optional: see the spec
             spec.check_values(history, "s", self.count, "semaphore.value")
@@ -408,3 +416,33 @@ class TestSemaphore(SemaphoreProperties):
     """The native Semaphore and BoundedSemaphore."""
 
     flavour = Native
+
+
+class Managed(Native):
+    """``manager.Semaphore(value)`` and ``manager.BoundedSemaphore(value)``: proxies of a
+    ``threading.Semaphore`` and ``threading.BoundedSemaphore`` in the manager's process (the
+    documentation: "Create a shared threading.Semaphore object and return a proxy for it"). A
+    BoundedSemaphore released too often raises ValueError there too; the proxy offers ``acquire``
+    and ``release`` only, so no ``get_value()``; acquire is threading's
+    (:func:`ipc_spec.specs.lock.threading_spelling`)."""
+
+    name = "manager"
+    respell = staticmethod(threading_spelling)
+    get_value = False
+    not_promised = {"semaphore.value": "a Manager's Semaphore proxy has no get_value(): it "
+                                       "exposes threading.Semaphore's acquire() and release()"}
+
+    @staticmethod
+    def semaphore(value):
+        return Make(manager.managed_Semaphore, value).recycled_by(spec.reset, often=False)
+
+    @staticmethod
+    def bounded(value):
+        return Make(manager.managed_BoundedSemaphore, value).recycled_by(spec.reset, often=False)
+
+
+class TestManagerSemaphore(SemaphoreProperties):
+    """A Manager's Semaphore and BoundedSemaphore proxies."""
+
+    flavour = Managed
+    test_value = None
