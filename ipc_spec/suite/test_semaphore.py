@@ -8,7 +8,7 @@ native ``ctx.Semaphore`` and ``ctx.BoundedSemaphore``; another flavour subclasse
 """
 
 import pytest
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 from hypothesis.stateful import (RuleBasedStateMachine, initialize, precondition, rule,
                                  run_state_machine_as_test)
@@ -300,6 +300,8 @@ class SemaphoreProperties(object):
     @checks("semaphore.linearizable", "boundedsemaphore.linearizable")
     @property_settings()
     @given(linearizable_plans())
+    @example(scenario=(0, 0, [[call("s", "acquire", False)], [call("b", "acquire", False)]]))
+    @example(scenario=(1, 1, [[call("s", "acquire", False)], [call("b", "release")]]))
     def test_linearizable(self, ipc_env, scenario):
         """Random concurrent programs of non-blocking, timed and negative-timeout acquires,
         releases and ``get_value()``, on a Semaphore and a BoundedSemaphore, give a history that,

@@ -32,7 +32,7 @@ import sys
 import tempfile
 
 import pytest
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from ipc_spec.authoring import (Make, checks, macro, merged, property_settings, returned,
@@ -67,6 +67,16 @@ def implementation(ctx):
 
 
 implementation.clause = "shared_memory"
+
+
+@st.composite
+def bounds_plans(draw):
+    """A ShareableList's values and one to three indices outside -len..len-1."""
+    values = draw(st.lists(VALUES, max_size=MAX_ITEMS))
+    n = len(values)
+    outside = draw(st.lists(st.one_of(st.integers(n, n + 3), st.integers(-n - 3, -n - 1),
+                                      st.just(2 ** 40)), min_size=1, max_size=3))
+    return values, outside
 
 
 class Native(object):
@@ -316,15 +326,14 @@ class SharedMemoryProperties(object):
 
     @checks("shared_memory.list_index")
     @shared_memory_settings(LIST_SHARE)
-    @given(st.lists(VALUES, max_size=MAX_ITEMS), st.data())
-    def test_list_bounds(self, ipc_env, values, data):
+    @given(bounds_plans())
+    @example(plan=([0] * MAX_ITEMS, [-MAX_ITEMS - 1]))
+    def test_list_bounds(self, ipc_env, plan):
         """Reading or assigning an item of a ShareableList at an index outside -len..len-1 raises
         IndexError, and the list is unchanged (its own property: an implementation that breaks it
         still gets the other verdicts of test_list)."""
+        values, outside = plan
         n = len(values)
-        outside = data.draw(st.lists(st.one_of(st.integers(n, n + 3), st.integers(-n - 3, -n - 1),
-                                               st.just(2 ** 40)), min_size=1, max_size=3),
-                            label="indices")
         program = [step("make_list", "l", values)]
         for i in outside:
             program += [step("get", "l", i), step("put", "l", i, 0)]
