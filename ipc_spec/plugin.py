@@ -202,7 +202,8 @@ def flavour_prefix(item) -> str:
 def rows_of(item):
     """The verdict rows of a property test: its declared clauses (flavour-prefixed) but those its
     flavour does not promise (``flavour.not_promised``: clause -> the documentation's reason, and
-    the property does not check them), else its ``<module>.<test>`` name."""
+    the property does not check them) and those its flavour's plans leave this property nothing to
+    check of (``flavour.left_out``: test name -> clauses), else its ``<module>.<test>`` name."""
     clauses = getattr(item.obj, "ipc_clauses", None)
     if clauses:
         undeclared = [c for c in clauses if c not in CLAUSES]
@@ -211,7 +212,10 @@ def rows_of(item):
                                     % (item.nodeid, ", ".join(undeclared)))
         flavour = getattr(getattr(item, "cls", None), "flavour", None)
         unpromised = getattr(flavour, "not_promised", {})
-        return [flavour_prefix(item) + c for c in clauses if c not in unpromised]
+        name = getattr(item, "originalname", None) or item.name.split("[")[0]
+        left_out = getattr(flavour, "left_out", {}).get(name, ())
+        return [flavour_prefix(item) + c for c in clauses
+                if c not in unpromised and c not in left_out]
     module = item.module.__name__.rsplit(".", 1)[-1]
     return ["%s.%s" % (_strip(module), _strip(getattr(item, "originalname", None) or item.name))]
 

@@ -37,6 +37,7 @@ SEEN = {
     "client_greeted_without_challenge.py": {"cpython<3.12", "pypy"},
     "shared_memory_shareable_list_multibyte_str.py": {"cpython<3.14", "pypy"},
     "shared_memory_shareable_list_negative_index.py": {"cpython", "pypy"},
+    "manager_condition_over_rlock.py": {"cpython", "pypy"},
 }
 
 #: (script name, start method) -> (returncode or None when it overran, stdout, stderr, seconds)

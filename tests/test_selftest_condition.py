@@ -19,6 +19,8 @@ CASES = [
     (props.test_lock, broken.no_reacquire, "condition.reacquire"),
     (props.test_lock, broken.shallow_rlock_wait, DEADLOCK),
     (props.test_lock, broken.loses_recursion, "condition.rlock"),
+    (props.test_rlock_timeout, broken.loses_recursion, "condition.rlock"),
+    (props.test_rlock_timeout, broken.timeout_returns_true, "condition.rlock"),
     (props.test_lock, broken.ignores_lock, "condition.lock"),
     (props.test_wait_for, broken.wait_for_no_recheck, "condition.wait_for"),
     (props.test_wait_for, broken.wait_for_returns_true, "condition.wait_for"),
