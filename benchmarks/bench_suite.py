@@ -30,12 +30,14 @@ import sys
 import tempfile
 import time
 
-#: CPython's test classes of the kit's families: the primitives, Pipe and Connection, Process,
-#: Listener and Client with authentication, shared_memory.
+#: CPython's test classes of the kit's families: the primitives (their ``WithManagerTest*`` classes,
+#: the Manager flavours, included), Pipe and Connection, Process, Listener and Client with
+#: authentication, shared_memory, and the Manager's containers and types (the proxy family).
 CPYTHON_FILTERS = ["*Barrier*", "*Event*", "*Lock*", "*Semaphore*", "*Condition*", "*Value*",
                    "*Array*", "*Queue*", "*Connection*", "*TestPoll*", "*TestProcess.*",
                    "*TestSubclassingProcess*", "*TestListener*", "*OtherTest*",
-                   "*ChallengeResponseTest*", "*TestSharedMemory*"]
+                   "*ChallengeResponseTest*", "*TestSharedMemory*", "*TestContainers*",
+                   "*TestSyncManagerTypes*"]
 
 
 def timed(command, cwd):

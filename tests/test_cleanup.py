@@ -482,6 +482,72 @@ def test_listener_run(kit_run, start_method):
     assert_clean(run)
 
 
+#: Manager proxies: the proxy family, and a Manager Lock held by one worker while another waits
+#: for it forever.
+MANAGERS = """
+import os
+
+from ipc_spec.harness import Make
+from ipc_spec.history import call
+from ipc_spec.ops import manager
+from ipc_spec.suite import test_proxy
+
+MARKER = os.path.join(os.path.dirname(os.path.abspath(__file__)), "running")
+
+
+class TestProxy(test_proxy.TestProxy):
+    pass
+
+
+def test_manager_hangs_once(ipc_env):
+    lock = Make(manager.managed_Lock)
+    ipc_env.provision([lock], 2)
+    objects = ipc_env.allocate({"l": lock}, 2)
+    ipc_env.run(objects, [[call("l", "acquire")]])
+    with open(MARKER, "w") as f:
+        f.write("running\\n")
+    ipc_env.run(objects, [[], [call("l", "acquire")]])
+"""
+
+
+def test_manager_run(kit_run, start_method):
+    """dict, list and Namespace proxies of the host's manager: its server process is shut down
+    and reaped at the end of the run, and nothing is left."""
+    run = kit_run(start_method, "-k", "dict_shared or namespace or nested", source=MANAGERS)
+    assert run.finish() == 0, run.output()
+    assert_clean(run)
+
+
+def test_manager_failing_run(kit_run, start_method):
+    """A broken manager (its dict proxy keeps writes to itself): the property fails, and the
+    broken manager's server is gone with the run."""
+    run = kit_run(start_method, "-k", "dict_shared", "--ipc-impl=tests.broken.proxy:local_writes_dict",
+                  source=MANAGERS)
+    assert run.finish() == 1, run.output()
+    assert "proxy.dict_shared" in run.output(), run.output()
+    assert_clean(run)
+
+
+def test_manager_deadlocked_run(kit_run, start_method):
+    """A Manager Lock's acquire() that never returns: a Deadlock naming it, and nothing left."""
+    run = kit_run(start_method, "-k", "manager_hangs_once", "--ipc-deadline=1", source=MANAGERS)
+    assert run.finish() == 1, run.output()
+    text = run.output()
+    assert "Deadlock: the example did not finish" in text, text
+    assert "l.acquire(" in text, text
+    assert_clean(run)
+
+
+def test_manager_killed_run(kit_run, start_method):
+    """The pytest process is SIGKILLed while a worker waits on a Manager Lock: the host, the
+    workers and the manager's server (its watchdog sees the host gone) all end."""
+    run = kit_run(start_method, "-k", "manager_hangs_once", "--ipc-deadline=60", source=MANAGERS)
+    run.wait_for_marker()
+    os.kill(run.proc.pid, signal.SIGKILL)
+    assert run.finish() == -signal.SIGKILL, run.output()
+    assert_clean(run, allow_warnings=True)
+
+
 def test_failing_run(kit_run, start_method):
     """A Barrier that gives two waiters the same index: the property fails (and Hypothesis
     shrinks it), and nothing is left."""

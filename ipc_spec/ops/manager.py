@@ -125,3 +125,15 @@ managed_Array = _proxy_factory("Array")
 managed_dict = _proxy_factory("dict")
 managed_list = _proxy_factory("list")
 managed_Namespace = _proxy_factory("Namespace")
+managed_dict.clause = managed_list.clause = managed_Namespace.clause = "proxy"  # their family
+
+
+def managed_nested(ctx):
+    """Nested proxies of ``ctx``'s manager: part ``dict``, a dict proxy holding a list proxy under
+    the key ``"k"``, and part ``list``, a list proxy holding a dict proxy (3.6's "shared objects
+    are capable of being nested")."""
+    served = manager(ctx)
+    return {"dict": served.dict({"k": served.list()}), "list": served.list([served.dict()])}
+
+
+managed_nested.clause = "proxy"

@@ -1,0 +1,243 @@
+"""The dict, list and Namespace proxies of a ``SyncManager``, as documented in ``multiprocessing``'s
+"Managers" and "Proxy Objects" sections.
+
+``manager.dict()`` and ``manager.list()`` "create a shared dict [list] object and return a proxy
+for it"; ``manager.Namespace()`` creates "a shared Namespace object", which "has no public methods,
+but does have writable attributes". A proxy "refers to a shared object which lives (presumably) in a
+different process": every process that holds a proxy of the same object acts on that one object, so
+what one process does is seen by all. Since 3.6 "shared objects are capable of being nested": a
+shared list may contain other shared objects, "managed and synchronized by the SyncManager".
+
+What the kit checks:
+
+- ``proxy.dict_shared``: processes writing different keys at once (``d[k] = v``, ``update``,
+  ``setdefault``) lose nothing: afterwards every process reads the same items, exactly the union;
+  then, round after round, one process's mutations and reads (item assignment and deletion, ``get``,
+  ``pop``, ``popitem``, ``setdefault``, ``update``, ``clear``, ``in``, ``len``) return what they
+  return on a ``dict`` holding the same items, and every other process then reads that dict's
+  items, in its order.
+- ``proxy.dict_linearizable``: concurrent operations on keys (``d[k] = v``, ``d[k]``, ``get``,
+  ``del``, ``pop``, ``setdefault``, ``in``) are linearizable, key by key, against a ``dict``
+  (:class:`Like`): each takes effect at one instant between its call and its return.
+- ``proxy.list_shared``: processes appending and extending at once lose nothing: afterwards every
+  process reads the same items, each process's in the order it added them; then, round after round,
+  one process's calls (``append``, ``extend``, ``insert``, item and slice assignment, ``del``,
+  ``pop``, ``remove``, ``index``, ``count``, ``reverse``, ``sort``, ``len``, slices) return what
+  they return on a ``list`` holding the same items, and every other process then reads that list.
+- ``proxy.list_linearizable``: concurrent ``append``, ``insert``, ``pop``, indexing, ``len`` and
+  whole-list reads are linearizable against a ``list``.
+- ``proxy.namespace``: concurrent attribute writes, reads and deletions on a Namespace are
+  linearizable, attribute by attribute, against a namespace (reading or deleting an attribute never
+  set, or deleted, raises AttributeError); afterwards every process reads the same values. An
+  attribute whose name begins with ``_`` is documented as "an attribute of the proxy and not an
+  attribute of the referent": set in one process, it is read back there and is absent elsewhere.
+- ``proxy.nested``: a list proxy stored in a dict proxy, and a dict proxy stored in a list proxy,
+  are proxies of the same objects wherever they are read: a mutation through ``d["k"]`` or
+  ``l[0]`` in one process is seen by every other.
+
+Documented reset: ``clear()`` empties a dict, ``del l[:]`` a list, and deleting its attributes a
+Namespace (the kit uses the names of :data:`NAMES` only) (:func:`reset_dict`, :func:`reset_list`,
+:func:`reset_namespace`, :func:`reset_nested`).
+
+Stated, not checked as a promise: "If standard (non-proxy) list or dict objects are contained in a
+referent, modifications to those mutable values will not be propagated through the manager because
+the proxy has no way of knowing when the values contained within are modified" (``d["k"] = [];
+d["k"].append(1)`` leaves ``d["k"]`` empty); re-assigning the modified value to the container
+proxy does propagate. The kit never mutates a plain value held by a proxy.
+
+Not promised, so not checked: the order of the items added concurrently by different processes
+(only each process's own order), the speed of a proxy call, a proxy's behaviour once its manager is
+shut down (the faults family's business), and ``repr`` of a proxy or of its referent.
+"""
+
+import types
+
+from ..errors import HarnessError
+from ..models import Model, portable_key, show_key
+from . import declare, expect, returned
+
+CLAUSES = declare(
+    "proxy",
+    dict_shared="writers of different keys of a dict proxy lose nothing, and every mutation of it "
+                "in one process is seen by every other, its calls returning what a dict's return",
+    dict_linearizable="concurrent key operations on a dict proxy are linearizable, key by key, "
+                      "against a dict",
+    list_shared="processes appending to a list proxy at once lose nothing, and every mutation of "
+                "it in one process is seen by every other, its calls returning what a list's return",
+    list_linearizable="concurrent operations on a list proxy are linearizable against a list",
+    namespace="attribute writes, reads and deletions on a Namespace proxy are linearizable per "
+              "attribute and seen by every process, but an attribute beginning with '_' is the "
+              "proxy's own",
+    nested="a proxy stored in a dict or list proxy is a proxy of the same object wherever it is "
+           "read: a mutation through it is seen by every process",
+)
+
+#: The attribute names the Namespace properties use (what :func:`reset_namespace` deletes).
+NAMES = ("a", "b", "c")
+#: The key of the list proxy inside the nested dict proxy (see ``ipc_spec.ops.manager``).
+NESTED_KEY = "k"
+
+
+def reset_dict(d, *args, **kwargs) -> bool:
+    """``clear()`` empties a dict proxy's referent."""
+    d.clear()
+    return len(d) == 0
+
+
+def reset_list(items, *args, **kwargs) -> bool:
+    """``del l[:]`` empties a list proxy's referent."""
+    del items[:]
+    return len(items) == 0
+
+
+def reset_namespace(ns, *args, **kwargs) -> bool:
+    """Deleting each attribute of :data:`NAMES` that is set leaves a Namespace as it was made."""
+    for name in NAMES:
+        if hasattr(ns, name):
+            delattr(ns, name)
+    return not any(hasattr(ns, name) for name in NAMES)
+
+
+def reset_nested(objects, *args, **kwargs) -> bool:
+    """The nested pair (see ``ipc_spec.ops.manager.managed_nested``) is as made when the inner list
+    and the inner dict are empty again, and still the nested proxies."""
+    inner_list, inner_dict = objects["dict"][NESTED_KEY], objects["list"][0]
+    del inner_list[:]
+    inner_dict.clear()
+    return len(objects["dict"]) == 1 and len(objects["list"]) == 1 and \
+        len(inner_list) == 0 and len(inner_dict) == 0
+
+
+# -- the sequential model -------------------------------------------------------------------------
+
+_ATTR_READ, _ATTR_DEL = ".", "__delattr__"
+
+
+def _build(kind, state):
+    if kind == "list":
+        return list(state)
+    if kind == "dict":
+        return dict(state)
+    return types.SimpleNamespace(**dict(state))
+
+
+def _freeze(kind, obj):
+    if kind == "list":
+        return tuple(obj)
+    if kind == "dict":
+        return tuple(obj.items())
+    return tuple(sorted(vars(obj).items()))
+
+
+def apply(kind, state, step):
+    """``(error type name or None, result, new state)`` of ``step`` on a plain ``kind`` (``"dict"``,
+    ``"list"`` or ``"namespace"``) holding ``state``: what the proxied object does sequentially.
+    A step this model has no meaning for is a :class:`~ipc_spec.errors.HarnessError`."""
+    obj = _build(kind, state)
+    call = step.call
+    try:
+        if call.startswith("@"):
+            raise HarnessError("the %s model cannot interpret %s" % (kind, step.describe()))
+        if call.startswith(_ATTR_READ) and call.endswith("="):
+            result = setattr(obj, call[1:-1], *step.args)
+        elif call.startswith(_ATTR_READ):
+            result = getattr(obj, call[1:])
+        else:
+            result = getattr(obj, call)(*step.args, **step.kwargs)
+    except HarnessError:
+        raise
+    except Exception as exc:
+        return type(exc).__name__, None, state
+    if result is obj:
+        result = None  # += and *= return the object itself: a proxy returns its own, not compared
+    return None, result, _freeze(kind, obj)
+
+
+def matches(op, error, result, step_result_compared=True):
+    """Whether ``op`` had the outcome ``(error, result)``: the same exception type, or no
+    exception and the same portable result."""
+    if op.error != error:
+        return False
+    if error is not None or not step_result_compared:
+        return True
+    return portable_key(op.result) == portable_key(result)
+
+
+def _shows(kind, state):
+    return repr(_build(kind, state))
+
+
+class Like(Model):
+    """A plain ``dict``, ``list`` or namespace (``kind``), starting from ``initial`` (items as a
+    tuple: of values for a list, of ``(key, value)`` pairs for a dict and a namespace): every op is
+    applied to such an object (:func:`apply`), and is possible when it had the outcome that object
+    gives. Ops that return the object itself (``__iadd__``) are compared on their error only."""
+
+    name = "Like"
+
+    def __init__(self, kind="dict", initial=()):
+        super().__init__(kind=kind, initial=initial)
+        self.kind, self.initial = kind, tuple(initial)
+
+    def init(self):
+        return self.initial
+
+    def step(self, state, op):
+        error, result, after = apply(self.kind, state, op.step)
+        compared = op.call not in ("__iadd__", "__imul__")
+        if not matches(op, error, result, compared):
+            return False, state
+        return True, after
+
+    def show(self, state):
+        return _shows(self.kind, state)
+
+
+# -- checks ---------------------------------------------------------------------------------------
+
+
+def _describe_outcome(error, result):
+    return "raised %s" % error if error else "returned %s" % show_key(portable_key(result))
+
+
+def check_sequential(history, proc, kind, state, prop, what):
+    """The ops of process ``proc`` in ``history``, run alone, had the outcomes a plain ``kind``
+    holding ``state`` gives, one after the other; returns the state after them."""
+    for op in history.of(proc):
+        error, result, after = apply(kind, state, op.step)
+        compared = op.call not in ("__iadd__", "__imul__")
+        expect(matches(op, error, result, compared), prop,
+               "%s: on a %s holding %s, %s %s, but the proxy's %s" % (
+                   what, kind, _shows(kind, state), op.step.describe(),
+                   _describe_outcome(error, result),
+                   _describe_outcome(op.error, op.result) + (" (%s)" % op.message
+                                                             if op.message else "")),
+               history, [op])
+        state = after
+    return state
+
+
+def check_reads(history, procs, want, prop, what):
+    """Every op of the processes ``procs`` (reads of the whole object) returned ``want``."""
+    ops = [op for p in procs for op in history.of(p)]
+    returned(history, ops, prop, what)
+    for op in ops:
+        expect(portable_key(op.result) == portable_key(want), prop,
+               "%s: process %d read %s, expected %s" % (
+                   what, op.proc, show_key(portable_key(op.result)), show_key(portable_key(want))),
+               history, [op])
+
+
+def by_key(ops):
+    """The ops on a dict or a namespace grouped by the key or attribute they act on: the first
+    argument of a call, the name of an attribute read or write."""
+    groups = {}
+    for op in ops:
+        if op.call.startswith("."):
+            key = op.call[1:].rstrip("=")
+        elif op.step.args:
+            key = op.step.args[0]
+        else:
+            raise HarnessError("%s acts on no single key" % op.step.describe())
+        groups.setdefault(key, []).append(op)
+    return groups

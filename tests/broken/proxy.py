@@ -1,0 +1,159 @@
+"""Broken dict, list and Namespace proxies: a ``SyncManager`` subclass per break, registering the
+real referent (``dict``, ``list``, ``Namespace``) with a proxy type that misbehaves in one way.
+
+The kit's Manager objects come from ``ctx.SyncManager`` where the context has one
+(``ipc_spec.ops.manager.api``): each implementation here gives its own. The manager classes live at
+the module's top level, so that a server started by spawn or forkserver finds them by name.
+"""
+
+import time
+from multiprocessing.managers import (BaseProxy, DictProxy, ListProxy, Namespace,
+                                      NamespaceProxy, SyncManager)
+
+from . import Broken
+
+#: Seconds a read-modify-write of a broken proxy leaves open between its read and its write.
+WINDOW = 0.002
+
+
+class LocalWritesDict(DictProxy):
+    """``d[k] = v`` is kept in this proxy; reads look there first."""
+
+    def __setitem__(self, key, value):
+        self.__dict__.setdefault("_kept", {})[key] = value
+
+    def __getitem__(self, key):
+        kept = self.__dict__.get("_kept", {})
+        return kept[key] if key in kept else DictProxy.__getitem__(self, key)
+
+
+class LostUpdateDict(DictProxy):
+    """``d[k] = v`` copies the whole dict, changes the copy, and writes it all back: a writer of
+    another key in between is undone."""
+
+    def __setitem__(self, key, value):
+        whole = self.copy()
+        whole[key] = value
+        time.sleep(WINDOW)
+        self.clear()
+        self.update(whole)
+
+
+class StaleReadDict(DictProxy):
+    """``d[k]`` answers from a cache of what this proxy read of ``k`` first."""
+
+    def __getitem__(self, key):
+        cache = self.__dict__.setdefault("_cache", {})
+        if key not in cache:
+            cache[key] = DictProxy.__getitem__(self, key)
+        return cache[key]
+
+
+class PopitemFifoDict(DictProxy):
+    """``popitem()`` removes the first item inserted, not the last."""
+
+    def popitem(self):
+        for key in self.keys():
+            return key, self.pop(key)
+        raise KeyError("popitem(): dictionary is empty")
+
+
+class LocalAppendList(ListProxy):
+    """``append`` is kept in this proxy, never sent."""
+
+    def append(self, value):
+        self.__dict__.setdefault("_kept", []).append(value)
+
+
+class LostAppendList(ListProxy):
+    """``append`` reads the whole list and writes it back one longer: an append in between is
+    undone."""
+
+    def append(self, value):
+        items = self[:]
+        time.sleep(WINDOW)
+        self[:] = items + [value]
+
+
+class PopFrontList(ListProxy):
+    """``pop()`` without an index removes the first item, not the last."""
+
+    def pop(self, *args):
+        return ListProxy.pop(self, *(args or (0,)))
+
+
+class LocalNamespace(NamespaceProxy):
+    """Attributes set through this proxy are its own, whatever their name."""
+
+    def __setattr__(self, key, value):
+        object.__setattr__(self, key, value)
+
+
+#: The attributes a proxy keeps for its own working (``BaseProxy.__init__`` and ``_incref``).
+_MACHINERY = {"_tls", "_idset", "_token", "_id", "_manager", "_serializer", "_Client",
+              "_owned_by_manager", "_authkey", "_close", "_isauto"}
+
+
+class SharedPrivateNamespace(NamespaceProxy):
+    """An attribute beginning with ``_`` (not the proxy's own machinery) is the referent's too."""
+
+    def __getattr__(self, key):
+        if key.startswith("_") and not key.startswith("__") and key not in _MACHINERY:
+            return self._callmethod("__getattribute__", (key,))
+        return NamespaceProxy.__getattr__(self, key)
+
+    def __setattr__(self, key, value):
+        if key.startswith("_") and not key.startswith("__") and key not in _MACHINERY:
+            return self._callmethod("__setattr__", (key, value))
+        return NamespaceProxy.__setattr__(self, key, value)
+
+    def __delattr__(self, key):
+        if key.startswith("_") and not key.startswith("__") and key not in _MACHINERY:
+            return self._callmethod("__delattr__", (key,))
+        return NamespaceProxy.__delattr__(self, key)
+
+
+def _copy(value):
+    return value._getvalue() if isinstance(value, BaseProxy) else value
+
+
+class CopyingDict(DictProxy):
+    """``d[k]`` of a proxy held in the dict gives a copy of its referent, not the proxy."""
+
+    def __getitem__(self, key):
+        return _copy(DictProxy.__getitem__(self, key))
+
+
+class CopyingList(ListProxy):
+    """``l[i]`` of a proxy held in the list gives a copy of its referent, not the proxy."""
+
+    def __getitem__(self, index):
+        return _copy(ListProxy.__getitem__(self, index))
+
+
+# -- the managers and implementations --------------------------------------------------------------
+
+_REFERENTS = {"dict": dict, "list": list, "Namespace": Namespace}
+
+
+def _implementation(name, **proxies):
+    """The implementation ``proxy.<name>``: a ``SyncManager`` subclass (bound in this module as
+    ``<name>Manager``) whose ``typeid`` (a key of ``proxies``) is served with its broken proxy."""
+    manager = type(name + "Manager", (SyncManager,), {"__module__": __name__})
+    for typeid, proxytype in proxies.items():
+        manager.register(typeid, _REFERENTS[typeid], proxytype)
+    globals()[manager.__name__] = manager
+    return Broken("proxy." + name, SyncManager=lambda real, ctx=None: manager(ctx=real))
+
+
+local_writes_dict = _implementation("LocalWritesDict", dict=LocalWritesDict)
+lost_update_dict = _implementation("LostUpdateDict", dict=LostUpdateDict)
+stale_read_dict = _implementation("StaleReadDict", dict=StaleReadDict)
+popitem_fifo_dict = _implementation("PopitemFifoDict", dict=PopitemFifoDict)
+local_append_list = _implementation("LocalAppendList", list=LocalAppendList)
+lost_append_list = _implementation("LostAppendList", list=LostAppendList)
+pop_front_list = _implementation("PopFrontList", list=PopFrontList)
+local_namespace = _implementation("LocalNamespace", Namespace=LocalNamespace)
+shared_private_namespace = _implementation("SharedPrivateNamespace",
+                                           Namespace=SharedPrivateNamespace)
+copies_nested = _implementation("CopiesNested", dict=CopyingDict, list=CopyingList)
