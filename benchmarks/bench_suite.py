@@ -32,12 +32,13 @@ import time
 
 #: CPython's test classes of the kit's families: the primitives (their ``WithManagerTest*`` classes,
 #: the Manager flavours, included), Pipe and Connection, Process, Listener and Client with
-#: authentication, shared_memory, and the Manager's containers and types (the proxy family).
+#: authentication, shared_memory, the Manager's containers and types (the proxy family), and
+#: Pool (its process, thread and manager flavours, its workers' lifetimes and errors).
 CPYTHON_FILTERS = ["*Barrier*", "*Event*", "*Lock*", "*Semaphore*", "*Condition*", "*Value*",
                    "*Array*", "*Queue*", "*Connection*", "*TestPoll*", "*TestProcess.*",
                    "*TestSubclassingProcess*", "*TestListener*", "*OtherTest*",
                    "*ChallengeResponseTest*", "*TestSharedMemory*", "*TestContainers*",
-                   "*TestSyncManagerTypes*"]
+                   "*TestSyncManagerTypes*", "*TestPool*"]
 
 
 def timed(command, cwd):

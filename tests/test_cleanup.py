@@ -548,6 +548,78 @@ def test_manager_killed_run(kit_run, start_method):
     assert_clean(run, allow_warnings=True)
 
 
+#: The Pool properties, and a Pool whose get(timeout) waits for ever (the test writes the marker
+#: once the task is under way: its gate directory exists).
+POOLS = """
+import glob
+import os
+import threading
+import time
+
+from ipc_spec import _wire
+from ipc_spec.history import macro
+from ipc_spec.suite import test_pool
+
+MARKER = os.path.join(os.path.dirname(os.path.abspath(__file__)), "running")
+
+
+class TestPool(test_pool.TestPool):
+    pass
+
+
+def _mark_when_gated():
+    limit = time.monotonic() + 120
+    while time.monotonic() < limit:
+        if glob.glob(os.path.join(_wire.scratch_dir(), "*", "pool-gate-*")) or \\
+                glob.glob(os.path.join(_wire.scratch_dir(), "pool-gate-*")):
+            with open(MARKER, "w") as f:
+                f.write("running\\n")
+            return
+        time.sleep(0.005)
+
+
+def test_pool_hangs_once(ipc_env):
+    threading.Thread(target=_mark_when_gated, daemon=True).start()
+    ctx = test_pool.Native.context()
+    ipc_env.provision([ctx], 1)
+    ipc_env.run({"ctx": ctx}, [[macro("ctx", "pool:get_timeout", 2, 0.0, 0.0)]])
+"""
+
+
+def test_pool_run(kit_run, start_method):
+    """Pools of every size, and Pools made and ended per example: every pool process is reaped
+    with its pool or its worker, and nothing is left."""
+    run = kit_run(start_method, "-k", "TestPool", source=POOLS)
+    assert run.finish() == 0, run.output()
+    assert_clean(run)
+
+
+def test_pool_deadlocked_run(kit_run, start_method):
+    """A get(timeout) that waits for its task for ever: a Deadlock naming the step, and the pool's
+    processes end with the killed worker (their watchdog), leaving nothing. Under spawn and
+    forkserver the Pool's named semaphores were the killed worker's: the resource tracker
+    reclaims them and says so (that warning is expected here: nothing else could release
+    them)."""
+    run = kit_run(start_method, "-k", "pool_hangs_once", "--ipc-deadline=1",
+                  "--ipc-impl=tests.broken.pool:ignores_timeout", source=POOLS)
+    assert run.finish() == 1, run.output()
+    text = run.output()
+    assert "Deadlock: the example did not finish" in text, text
+    assert "ctx.pool:get_timeout!(" in text, text
+    assert_clean(run, allow_warnings=True)
+
+
+def test_pool_killed_run(kit_run, start_method):
+    """The pytest process is SIGKILLed while a pool task runs: the host, the workers and the
+    pool's processes all end."""
+    run = kit_run(start_method, "-k", "pool_hangs_once", "--ipc-deadline=60",
+                  "--ipc-impl=tests.broken.pool:ignores_timeout", source=POOLS)
+    run.wait_for_marker()
+    os.kill(run.proc.pid, signal.SIGKILL)
+    assert run.finish() == -signal.SIGKILL, run.output()
+    assert_clean(run, allow_warnings=True)
+
+
 def test_failing_run(kit_run, start_method):
     """A Barrier that gives two waiters the same index: the property fails (and Hypothesis
     shrinks it), and nothing is left."""
