@@ -8,8 +8,10 @@ For each start method it times, as separate processes:
 
 - ``kit``: ``python -m pytest --pyargs ipc_spec.suite --start-method=M --hypothesis-profile=P``;
 - ``cpython``: ``python -m test test_multiprocessing_M -m '*Barrier*' -m '*Event*' ...``, one
-  ``-m`` for each of :data:`CPYTHON_FILTERS` (the test classes of the kit's families), where the interpreter ships CPython's test package (some builds leave it out: then the column
-  says so).
+  ``-m`` for each of :data:`CPYTHON_FILTERS` (the test classes of the kit's families), plus
+  ``python -m test test_concurrent_futures -m <M's process pool classes>``
+  (:data:`FUTURES_FILTERS`), where the interpreter ships CPython's test package (some builds leave
+  it out: then the column says so).
 
 Then, over all the methods at once, as each is run by default:
 
@@ -39,6 +41,12 @@ CPYTHON_FILTERS = ["*Barrier*", "*Event*", "*Lock*", "*Semaphore*", "*Condition*
                    "*TestSubclassingProcess*", "*TestListener*", "*OtherTest*",
                    "*ChallengeResponseTest*", "*TestSharedMemory*", "*TestContainers*",
                    "*TestSyncManagerTypes*", "*TestPool*"]
+
+
+#: CPython's tests of ProcessPoolExecutor (the executor family), per start method: the process pool
+#: classes of ``test_concurrent_futures`` (``ProcessPoolForkserver...`` is not ``Fork``'s).
+FUTURES_FILTERS = {"fork": "*ProcessPoolFork[!s]*", "spawn": "*ProcessPoolSpawn*",
+                   "forkserver": "*ProcessPoolForkserver*"}
 
 
 def timed(command, cwd):
@@ -78,6 +86,11 @@ def main(argv=None):
             for pattern in CPYTHON_FILTERS:
                 cpython += ["-m", pattern]
             row["cpython_seconds"], row["cpython_exit"], row["cpython_summary"] = timed(cpython, scratch)
+            futures = [args.python, "-m", "test", "test_concurrent_futures", "-m",
+                       FUTURES_FILTERS[method]]
+            row["futures_seconds"], row["futures_exit"], row["futures_summary"] = timed(futures,
+                                                                                        scratch)
+            row["cpython_seconds"] += row["futures_seconds"]
             row["ratio"] = row["kit_seconds"] / row["cpython_seconds"]
         rows.append(row)
 
@@ -100,8 +113,8 @@ def main(argv=None):
     parallel["kit_seconds"], parallel["kit_exit"], parallel["kit_summary"] = timed(kit, scratch)
     if not args.no_cpython and all(has_cpython_tests(args.python, m) for m in methods):
         cpython = [args.python, "-m", "test", "-j%d" % len(methods)]
-        cpython += ["test_multiprocessing_" + m for m in methods]
-        for pattern in CPYTHON_FILTERS:
+        cpython += ["test_multiprocessing_" + m for m in methods] + ["test_concurrent_futures"]
+        for pattern in CPYTHON_FILTERS + [FUTURES_FILTERS[m] for m in methods]:
             cpython += ["-m", pattern]
         parallel["cpython_seconds"], parallel["cpython_exit"], parallel["cpython_summary"] = \
             timed(cpython, scratch)

@@ -620,6 +620,24 @@ def test_pool_killed_run(kit_run, start_method):
     assert_clean(run, allow_warnings=True)
 
 
+EXECUTORS = """
+from ipc_spec.suite import test_executor
+
+
+class TestExecutor(test_executor.TestExecutor):
+    pass
+"""
+
+
+def test_executor_run(kit_run, start_method):
+    """ProcessPoolExecutors kept across examples, made and shut down per example, and broken by a
+    call that ends its process: every executor process is reaped, and nothing is left."""
+    run = kit_run(start_method, "-k", "submit or shutdown or initializer or (broken and not "
+                  "tasks)", source=EXECUTORS)
+    assert run.finish() == 0, run.output()
+    assert_clean(run)
+
+
 def test_failing_run(kit_run, start_method):
     """A Barrier that gives two waiters the same index: the property fails (and Hypothesis
     shrinks it), and nothing is left."""

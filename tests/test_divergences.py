@@ -27,7 +27,8 @@ IMPLEMENTATION = sys.implementation.name  # "cpython" or "pypy"
 
 #: script name -> the implementations on which its divergence was seen (CPython 3.8 and 3.13,
 #: PyPy 7.3.11 / 3.9, under fork, spawn and forkserver alike): ``"cpython"``, or ``"cpython<3.9"``
-#: for the versions before one (``"cpython<3.12.3"``: before a bug-fix release).
+#: for the versions before one (``"cpython<3.12.3"``: before a bug-fix release), ``"cpython>=3.11"``
+#: from one on; ``@spawn,forkserver`` after either: under those start methods only.
 SEEN = {
     "barrier_wait_timeout_after_party_killed.py": {"cpython", "pypy"},
     "condition_notify_after_waiter_killed.py": {"cpython", "pypy"},
@@ -38,17 +39,33 @@ SEEN = {
     "shared_memory_shareable_list_multibyte_str.py": {"cpython<3.14", "pypy"},
     "shared_memory_shareable_list_negative_index.py": {"cpython", "pypy"},
     "manager_condition_over_rlock.py": {"cpython", "pypy"},
+    "executor_max_tasks_per_child_stalls.py": {"cpython>=3.11"},
+    "executor_worker_death_unnoticed.py": {"cpython>=3.9@spawn,forkserver"},
 }
 
 #: (script name, start method) -> (returncode or None when it overran, stdout, stderr, seconds)
 _results = {}
 
 
-def _expected(name):
+def _version(text):
+    return tuple(int(n) for n in text.split("."))
+
+
+def _expected(name, method=None):
+    """Whether the divergence of script ``name`` was seen on this implementation and version (and
+    under ``method``, if given)."""
     for tag in SEEN.get(name, ()):
+        tag, _, methods = tag.partition("@")
+        if method is not None and methods and method not in methods.split(","):
+            continue
+        if ">=" in tag:
+            implementation, _, at_least = tag.partition(">=")
+            if implementation == IMPLEMENTATION and sys.version_info[:3] >= _version(at_least):
+                return True
+            continue
         implementation, _, below = tag.partition("<")
-        if implementation == IMPLEMENTATION and (
-                not below or sys.version_info[:3] < tuple(int(n) for n in below.split("."))):
+        if implementation == IMPLEMENTATION and (not below or
+                                                 sys.version_info[:3] < _version(below)):
             return True
     return False
 
@@ -60,6 +77,8 @@ def _run_all():
         if not _expected(script.name):
             continue
         for method in METHODS:
+            if not _expected(script.name, method):
+                continue
             proc = subprocess.Popen([sys.executable, str(script), method], stdout=subprocess.PIPE,
                                     stderr=subprocess.PIPE, universal_newlines=True,
                                     start_new_session=True)
@@ -84,9 +103,10 @@ def _result(name, method):
 def _cases():
     for script in SCRIPTS:
         seen_here = "%s %d.%d" % ((IMPLEMENTATION,) + sys.version_info[:2])
-        marks = [pytest.mark.skipif(not _expected(script.name),
-                                    reason="divergence not seen on " + seen_here)]
         for method in METHODS:
+            marks = [pytest.mark.skipif(not _expected(script.name, method),
+                                        reason="divergence not seen on %s under %s"
+                                        % (seen_here, method))]
             yield pytest.param(script.name, method, marks=marks, id=script.stem + "-" + method)
 
 
