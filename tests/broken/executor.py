@@ -62,6 +62,19 @@ class _SubmitWraps(ProcessPoolExecutor):
         return future
 
 
+class _WrongResult(_Future):
+    def result(self, timeout=None):
+        got = self.real_result(timeout)
+        return got + 1 if isinstance(got, int) else got
+
+
+@_broken
+class WrongResult(_SubmitWraps):
+    """``result()`` of a call that returned a number gives one more."""
+
+    wrapper = _WrongResult
+
+
 @_broken
 class MapReversed(ProcessPoolExecutor):
     """``map()`` gives its results in reverse order."""
