@@ -47,7 +47,8 @@ already handed to a process run), ``running()``, the order in which futures fini
 happens to a task running when its process is killed beyond its future's BrokenProcessPool.
 """
 
-from . import declare, expect, late, returned
+from . import declare, expect, late
+from .pool import only_op, shown
 
 CLAUSES = declare(
     "executor",
@@ -74,20 +75,6 @@ def reset(ctx, *args, **kwargs) -> bool:
     return True
 
 
-def _only_op(history, prop, what):
-    ops = history.of(0)
-    returned(history, ops, prop, what)
-    return ops[-1]
-
-
-def _shown(outcome):
-    if outcome is None:
-        return "was not done"
-    if outcome[0] == "value":
-        return "returned %r" % (outcome[1],)
-    return "raised %s%r" % (outcome[1], tuple(outcome[2]))
-
-
 def _raised(outcome, name):
     """Whether ``outcome`` is an exception of the class ``name`` or of a subclass of it."""
     return outcome is not None and outcome[0] == "error" and name in outcome[3]
@@ -96,7 +83,7 @@ def _raised(outcome, name):
 def check_submit(history, items, expected, what):
     """The record of ``ipc_spec.ops.executor.submit``; ``expected(item)`` is ``("value", result)``
     or ``("error", type name, args)``."""
-    op = _only_op(history, "executor.submit", what)
+    op = only_op(history, "executor.submit", what)
     outcomes, calls, at_once = op.result
     for i, (item, (done, got, exc)) in enumerate(zip(items, outcomes)):
         want = expected(item)
@@ -104,7 +91,7 @@ def check_submit(history, items, expected, what):
         expect(done is True, prop, "%s: future %d: done() is %r once wait() returned"
                % (what, i, done), history, [op])
         expect(list(got[:3]) == list(want), prop, "%s: future %d of %r: result() %s, expected it "
-               "to have %s" % (what, i, tuple(item), _shown(got), _shown(want)), history, [op])
+               "to have %s" % (what, i, tuple(item), shown(got), shown(want)), history, [op])
         want_exc = None if want[0] == "value" else want[1]
         expect(exc == want_exc, prop, "%s: future %d of %r: exception() returned %s, expected %s"
                % (what, i, tuple(item), exc or "None", want_exc or "None"), history, [op])
@@ -122,7 +109,7 @@ def check_submit(history, items, expected, what):
 
 
 def check_map(history, items, results, what):
-    op = _only_op(history, "executor.map_order", what)
+    op = only_op(history, "executor.map_order", what)
     expect(list(op.result) == list(results), "executor.map_order",
            "%s gave %r, expected %r" % (what, op.result, results), history, [op])
 
@@ -130,7 +117,7 @@ def check_map(history, items, results, what):
 def _check_timeout(history, op, got, seconds, timeout, what):
     prop = "executor.timeout"
     expect(_raised(got, "TimeoutError"), prop, "%s of an unfinished call %s, expected it to "
-           "raise TimeoutError" % (what, _shown(got)), history, [op])
+           "raise TimeoutError" % (what, shown(got)), history, [op])
     expect(seconds >= timeout, prop, "%s raised after %.4f s, before its timeout" % (
         what, seconds), history, [op])
     expect(seconds <= timeout + late(), prop, "%s raised after %.4f s, more than LATE (%g s) "
@@ -138,17 +125,17 @@ def _check_timeout(history, op, got, seconds, timeout, what):
 
 
 def check_result_timeout(history, timeout, what):
-    op = _only_op(history, "executor.timeout", what)
+    op = only_op(history, "executor.timeout", what)
     got, seconds, done, last = op.result
     _check_timeout(history, op, got, seconds, timeout, "%s: result(%r)" % (what, timeout))
     expect(done is False, "executor.timeout", "%s: done() of the unfinished future is %r"
            % (what, done), history, [op])
     expect(list(last) == ["value", "released"], "executor.submit",
-           "%s: result() once the call was let go %s" % (what, _shown(last)), history, [op])
+           "%s: result() once the call was let go %s" % (what, shown(last)), history, [op])
 
 
 def check_map_timeout(history, timeout, what):
-    op = _only_op(history, "executor.timeout", what)
+    op = only_op(history, "executor.timeout", what)
     got, seconds, last = op.result
     _check_timeout(history, op, got, seconds, timeout,
                    "%s: next() of map(..., timeout=%r)" % (what, timeout))
@@ -158,7 +145,7 @@ def check_map_timeout(history, timeout, what):
 
 def check_shutdown(history, cancel, what):
     prop = "executor.shutdown"
-    op = _only_op(history, prop, what)
+    op = only_op(history, prop, what)
     outcomes, refused, pids, gone_after = op.result
     for i, (done, cancelled, got) in enumerate(outcomes):
         expect(done is True, prop, "%s: future %d not done after shutdown(wait=True)" % (what, i),
@@ -166,13 +153,13 @@ def check_shutdown(history, cancel, what):
         if cancelled:
             expect(cancel and _raised(got, "CancelledError"), prop,
                    "%s: future %d cancelled%s; its result() %s" % (
-                       what, i, "" if cancel else " without cancel_futures", _shown(got)),
+                       what, i, "" if cancel else " without cancel_futures", shown(got)),
                    history, [op])
         else:
             expect(got[0] == "value", prop, "%s: future %d neither cancelled nor with a result: "
-                   "result() %s" % (what, i, _shown(got)), history, [op])
+                   "result() %s" % (what, i, shown(got)), history, [op])
     expect(_raised(refused, "RuntimeError"), prop, "%s: submit() after shutdown() %s, expected "
-           "RuntimeError" % (what, _shown(refused)), history, [op])
+           "RuntimeError" % (what, shown(refused)), history, [op])
     expect(gone_after is not None, prop, "%s: processes %r still ran LATE (%g s) after "
            "shutdown(wait=True) returned" % (what, pids, late()), history, [op])
 
@@ -180,21 +167,21 @@ def check_shutdown(history, cancel, what):
 def check_broken(history, within, what):
     """The record of ``ipc_spec.ops.executor.broken``, which waited ``within`` s (at most LATE)."""
     prop = "executor.broken"
-    op = _only_op(history, prop, what)
+    op = only_op(history, prop, what)
     outcomes, seconds, again = op.result
     for i, got in enumerate(outcomes):
         expect(_raised(got, "BrokenProcessPool"), prop, "%s: future %d %s (%.3f s after the "
                "fatal call was submitted), expected BrokenProcessPool within %g s" % (
-                   what, i, _shown(got), seconds, within), history, [op])
+                   what, i, shown(got), seconds, within), history, [op])
     expect(_raised(again, "BrokenExecutor"), prop, "%s: submit() on the broken executor %s, "
-           "expected BrokenExecutor" % (what, _shown(again)), history, [op])
+           "expected BrokenExecutor" % (what, shown(again)), history, [op])
 
 
 def check_workers(history, max_workers, token, max_tasks, tasks, within, what):
     """The record of ``ipc_spec.ops.executor.workers``, which waited ``within`` s (at most LATE)
     for the calls."""
     prop = "executor.initializer" if max_tasks is None else "executor.max_tasks_per_child"
-    op = _only_op(history, prop, what)
+    op = only_op(history, prop, what)
     if op.result[0] == "hung":
         expect(False, prop, "%s: the operation sent nothing for %.1f s" % (what, op.result[1]),
                history, [op])

@@ -83,7 +83,8 @@ def expected_outcome(item):
     return ("value", result_of(value))
 
 
-def _only_op(history, prop, what):
+def only_op(history, prop, what):
+    """The last op of process 0, the one that ran the example's operation, having returned."""
     ops = history.of(0)
     returned(history, ops, prop, what)
     return ops[-1]
@@ -91,7 +92,7 @@ def _only_op(history, prop, what):
 
 def check_map(history, method, items, prop, what):
     """The map op returned each item's result, in order (or each exactly once, ``unordered``)."""
-    op = _only_op(history, prop, what)
+    op = only_op(history, prop, what)
     want = [result_of(value) for value, _, _ in items]
     got = list(op.result)
     if prop == "pool.unordered":
@@ -103,7 +104,11 @@ def check_map(history, method, items, prop, what):
                history, [op])
 
 
-def _shown(outcome):
+def shown(outcome):
+    """An operation's record of a call (``("value", result)``, ``("error", type name, args,
+    ...)``, or None for a call not done) for a person to read."""
+    if outcome is None:
+        return "was not done"
     if outcome[0] == "value":
         return "returned %r" % (outcome[1],)
     return "raised %s%r" % (outcome[1], tuple(outcome[2]))
@@ -111,7 +116,7 @@ def _shown(outcome):
 
 def check_apply(history, items, sync, what):
     """The outcomes and callbacks of the apply op (``ipc_spec.ops.pool.apply``)."""
-    op = _only_op(history, "pool.errors", what)
+    op = only_op(history, "pool.errors", what)
     outcomes, calls = op.result
     for i, (item, got) in enumerate(zip(items, outcomes)):
         want = expected_outcome(item)
@@ -119,7 +124,7 @@ def check_apply(history, items, sync, what):
         outcome = got[0] if sync else got[2]
         expect(list(outcome) == list(want), "pool.errors",
                "%s: task %d %r: %s %s, expected it to have %s" % (
-                   what, i, tuple(item), asked, _shown(outcome), _shown(want)), history, [op])
+                   what, i, tuple(item), asked, shown(outcome), shown(want)), history, [op])
         if sync:
             continue
         ready, successful = got[0], got[1]
@@ -127,7 +132,7 @@ def check_apply(history, items, sync, what):
                "%s: task %d: ready() is %r once wait() returned" % (what, i, ready), history, [op])
         expect(list(successful) == ["value", want[0] == "value"], "pool.errors",
                "%s: task %d %r: successful() %s, expected it to return %r" % (
-                   what, i, tuple(item), _shown(successful), want[0] == "value"), history, [op])
+                   what, i, tuple(item), shown(successful), want[0] == "value"), history, [op])
     if sync:
         return
     for i, item in enumerate(items):
@@ -147,11 +152,11 @@ def check_apply(history, items, sync, what):
 def check_get_timeout(history, timeout, wait_timeout, what):
     """The record of ``ipc_spec.ops.pool.get_timeout``."""
     prop = "pool.get_timeout"
-    op = _only_op(history, prop, what)
+    op = only_op(history, prop, what)
     got, got_seconds, ready, waited, waited_seconds, still, last = op.result
     expect(got[0] == "error" and got[1] == "TimeoutError", prop,
            "%s: get(%r) of an unfinished task %s, expected it to raise TimeoutError"
-           % (what, timeout, _shown(got)), history, [op])
+           % (what, timeout, shown(got)), history, [op])
     expect(got_seconds >= timeout, prop, "%s: get(%r) raised after %.4f s, before its timeout"
            % (what, timeout, got_seconds), history, [op])
     expect(got_seconds <= timeout + late(), prop, "%s: get(%r) raised after %.4f s, more than "
@@ -166,13 +171,13 @@ def check_get_timeout(history, timeout, wait_timeout, what):
     expect(waited is None, prop, "%s: wait(%r) returned %r (it returns None)"
            % (what, wait_timeout, waited), history, [op])
     expect(list(last) == ["value", "released"], "pool.get_timeout",
-           "%s: get() once the task was let go %s, expected 'released'" % (what, _shown(last)),
+           "%s: get() once the task was let go %s, expected 'released'" % (what, shown(last)),
            history, [op])
 
 
 def check_workers(history, processes, token, maxtasks, tasks, what):
     """The record of ``ipc_spec.ops.pool.workers``."""
-    op = _only_op(history, "pool.initializer", what)
+    op = only_op(history, "pool.initializer", what)
     seen, gone_after = op.result
     expect(len(seen) == tasks, "pool.initializer", "%s: %d results of %d tasks"
            % (what, len(seen), tasks), history, [op])
@@ -200,7 +205,7 @@ def check_workers(history, processes, token, maxtasks, tasks, what):
 def check_lifecycle(history, how, tasks, what):
     """The record of ``ipc_spec.ops.pool.lifecycle``."""
     prop = "pool.lifecycle"
-    op = _only_op(history, prop, what)
+    op = only_op(history, prop, what)
     pids, gone_after, refused, ready = op.result
     ended = {"with": "leaving the with block", "terminate": "terminate() and join()",
              "close": "close() and join()"}[how]
@@ -209,6 +214,6 @@ def check_lifecycle(history, how, tasks, what):
     if how == "close":
         expect(refused is not None and refused[0] == "error", prop,
                "%s: apply_async() after close() %s, expected it to be refused" % (
-                   what, _shown(refused)), history, [op])
+                   what, shown(refused)), history, [op])
         expect(ready == [True] * tasks, prop, "%s: after close() and join(), ready() of the %d "
                "tasks submitted before close() is %r" % (what, tasks, ready), history, [op])

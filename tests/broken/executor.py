@@ -11,6 +11,7 @@ from concurrent.futures import ProcessPoolExecutor, TimeoutError as _TimeoutErro
 from concurrent.futures.process import BrokenProcessPool
 
 from . import Broken, _snake
+from .pool import _CallsTwice
 
 #: Seconds a late result(timeout) overstays (a self-test scales the LATE bound below it).
 DELAY = 0.3
@@ -165,15 +166,6 @@ class ShutdownNoWait(ProcessPoolExecutor):
 
     def shutdown(self, wait=True, **kwargs):
         return ProcessPoolExecutor.shutdown(self, wait=False, **kwargs)
-
-
-class _CallsTwice(object):
-    def __init__(self, function):
-        self.function = function
-
-    def __call__(self, *args):
-        self.function(*args)
-        self.function(*args)
 
 
 @_broken

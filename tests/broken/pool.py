@@ -5,7 +5,6 @@ the context's ``Pool`` by a factory that pickles by name (a spawned worker is ha
 """
 
 import sys
-import time
 from multiprocessing import TimeoutError as _TimeoutError
 from multiprocessing.pool import Pool
 
