@@ -48,7 +48,7 @@ happens to a task running when its process is killed beyond its future's BrokenP
 """
 
 from . import declare, expect, late
-from .pool import only_op, shown
+from .pool import only_op, shown, tasks_per_process
 
 CLAUSES = declare(
     "executor",
@@ -193,13 +193,7 @@ def check_workers(history, max_workers, token, max_tasks, tasks, within, what):
     seen, gone_after, not_done = op.result
     expect(not not_done, prop, "%s: %d of %d calls were not done %g s after they were "
            "submitted" % (what, not_done, tasks, within), history, [op])
-    counts = {}
-    for pid, got_token, inits in seen:
-        counts[pid] = counts.get(pid, 0) + 1
-        expect(got_token == token and inits == 1, "executor.initializer",
-               "%s: process %d ran a call having called the initializer %d times with %r "
-               "(expected once, with initargs (%r,))" % (what, pid, inits, got_token, token),
-               history, [op])
+    counts = tasks_per_process(history, op, seen, token, "executor.initializer", what)
     expect(len(seen) == tasks, "executor.initializer", "%s: %d results of %d calls" % (
         what, len(seen), tasks), history, [op])
     if max_tasks is None:

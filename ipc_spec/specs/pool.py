@@ -175,19 +175,27 @@ def check_get_timeout(history, timeout, wait_timeout, what):
            history, [op])
 
 
+def tasks_per_process(history, op, seen, token, prop, what):
+    """``seen`` (``[pid, token, initializer calls]`` per task, ``ipc_spec.ops.pool.whoami``): every
+    process that ran a task had called the initializer once, with ``token``. Returns the number of
+    tasks each process ran."""
+    counts = {}
+    for pid, got_token, inits in seen:
+        counts[pid] = counts.get(pid, 0) + 1
+        expect(got_token == token and inits == 1, prop,
+               "%s: process %d ran a task having called the initializer %d times with %r "
+               "(expected once, with initargs (%r,))" % (what, pid, inits, got_token, token),
+               history, [op])
+    return counts
+
+
 def check_workers(history, processes, token, maxtasks, tasks, what):
     """The record of ``ipc_spec.ops.pool.workers``."""
     op = only_op(history, "pool.initializer", what)
     seen, gone_after = op.result
     expect(len(seen) == tasks, "pool.initializer", "%s: %d results of %d tasks"
            % (what, len(seen), tasks), history, [op])
-    counts = {}
-    for pid, got_token, inits in seen:
-        counts[pid] = counts.get(pid, 0) + 1
-        expect(got_token == token and inits == 1, "pool.initializer",
-               "%s: pool process %d ran a task having called the initializer %d times with %r "
-               "(expected once, with initargs (%r,))" % (what, pid, inits, got_token, token),
-               history, [op])
+    counts = tasks_per_process(history, op, seen, token, "pool.initializer", what)
     if maxtasks is not None:
         for pid, count in sorted(counts.items()):
             expect(count <= maxtasks, "pool.maxtasksperchild",

@@ -51,6 +51,18 @@ def check_agreed(history, procs, prop, what):
     return first.result
 
 
+def run_rounds(env, objects, procs, rounds, kind, state, read_step, prop):
+    """Round after round, one process runs its steps alone, each having the outcome a plain
+    ``kind`` holding ``state`` gives; then every other process runs ``read_step`` and reads what it
+    left."""
+    for proc, steps in rounds:
+        history = env.run(objects, [[]] * proc + [steps])
+        state = spec.check_sequential(history, proc, kind, state, prop, "process %d alone" % proc)
+        others = [p for p in range(procs) if p != proc]
+        after = env.run(objects, [[] if p == proc else [read_step] for p in range(procs)])
+        spec.check_reads(after, others, list(state), prop, "what process %d left" % proc)
+
+
 # -- dict ----------------------------------------------------------------------------------------
 
 
@@ -257,16 +269,7 @@ class TestProxy(object):
         spec.expect(sorted(items_of(agreed)) == sorted(written), prop,
                     "writers of different keys at once: the dict holds %r, they wrote %r"
                     % (sorted(items_of(agreed)), written), seen, seen.of(0))
-        state = items_of(agreed)
-        for proc, steps in rounds:
-            history = ipc_env.run(objects, [[]] * proc + [steps])
-            state = spec.check_sequential(history, proc, "dict", state, prop,
-                                          "process %d alone" % proc)
-            others = [p for p in range(procs) if p != proc]
-            after = ipc_env.run(objects, [[] if p == proc else [read_items]
-                                          for p in range(procs)])
-            spec.check_reads(after, others, list(state), prop,
-                             "what process %d left" % proc)
+        run_rounds(ipc_env, objects, procs, rounds, "dict", items_of(agreed), read_items, prop)
 
     @checks("proxy.dict_linearizable")
     @property_settings()
@@ -310,14 +313,7 @@ class TestProxy(object):
             spec.expect([v for v in agreed if v in own] == own, prop,
                         "process %d added %r in that order; the list holds them as %r"
                         % (p, own, [v for v in agreed if v in own]), seen, seen.of(0))
-        state = tuple(agreed)
-        for proc, steps in rounds:
-            history = ipc_env.run(objects, [[]] * proc + [steps])
-            state = spec.check_sequential(history, proc, "list", state, prop,
-                                          "process %d alone" % proc)
-            others = [p for p in range(procs) if p != proc]
-            after = ipc_env.run(objects, [[] if p == proc else [whole] for p in range(procs)])
-            spec.check_reads(after, others, list(state), prop, "what process %d left" % proc)
+        run_rounds(ipc_env, objects, procs, rounds, "list", tuple(agreed), whole, prop)
 
     @checks("proxy.list_linearizable")
     @property_settings()
