@@ -16,6 +16,7 @@ CASES = [
     (props.test_submit, broken.error_as_runtime, "executor.errors"),
     (props.test_submit, broken.callback_twice, "executor.callbacks"),
     (props.test_timeout, broken.early_timeout, "executor.timeout"),
+    (props.test_timeout, broken.early_map_timeout, "executor.timeout"),
     (props.test_shutdown, broken.shutdown_no_wait, "executor.shutdown"),
     (props.test_initializer, broken.initializer_twice, "executor.initializer"),
     (props.test_broken, broken.broken_as_runtime, "executor.broken"),

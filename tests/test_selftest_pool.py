@@ -15,7 +15,11 @@ CASES = [
     (props.test_apply, broken.error_as_runtime, "pool.errors"),
     (props.test_get_timeout, broken.early_timeout, "pool.get_timeout"),
     (props.test_get_timeout, broken.ready_early, "pool.get_timeout"),
+    (props.test_get_timeout, broken.ready_after_wait, "pool.get_timeout"),
+    (props.test_imap_held, broken.eager_imap, "pool.imap_lazy"),
+    (props.test_imap_held, broken.imap_next_early, "pool.imap_lazy"),
     (props.test_workers, broken.initializer_twice, "pool.initializer"),
+    (props.test_workers, broken.extra_process, "pool.initializer"),
     (props.test_workers, broken.ignores_max_tasks, "pool.maxtasksperchild"),
     (props.test_lifecycle, broken.close_ignored, "pool.lifecycle"),
     (props.test_lifecycle, broken.join_returns_early, "pool.lifecycle"),
@@ -27,6 +31,7 @@ CASES = [
 LATE_SCALED = 0.05
 LATE_CASES = [
     (props.test_get_timeout, broken.late_timeout, "pool.get_timeout"),
+    (props.test_imap_held, broken.imap_next_late, "pool.imap_lazy"),
     (props.test_lifecycle, broken.exit_keeps_workers, "pool.lifecycle"),
 ]
 

@@ -93,6 +93,19 @@ def wait_for(path, limit=GATE_LIMIT):
     return "limit"
 
 
+def held(item):
+    """``item`` is ``(value, gate, limit)``: with a gate (a directory), :func:`wait_for` its
+    ``go`` file (at most ``limit`` s), then make its ``ended`` file; return ``2 * value + 1``, or
+    ``"limit"`` if the gate stayed shut."""
+    value, gate, limit = item
+    if gate is None:
+        return result_of(value)
+    outcome = wait_for(os.path.join(gate, "go"), limit)
+    with open(os.path.join(gate, "ended"), "w"):
+        pass
+    return result_of(value) if outcome == "released" else outcome
+
+
 def _pool(ctx, processes):
     """This worker's ``ctx.Pool(processes)``, made on first use."""
     pool = _pools.get(processes)
@@ -187,6 +200,39 @@ def get_timeout(ctx, processes, timeout, wait_timeout):
     finally:
         shutil.rmtree(gate, ignore_errors=True)
     return [got, got_seconds, ready, waited, waited_seconds, still, last]
+
+
+def imap_held(ctx, processes, method, count, held_index, timeout, within):
+    """``pool.<method>(held, tasks, 1)`` (``imap`` or ``imap_unordered``) of ``count`` tasks, task
+    ``held_index`` held at a gate (:func:`held`, at most ``within`` s): ``next(within)`` for each
+    result that needs no held task (``imap``: those before it; ``imap_unordered``, held its last
+    task: all the others), then ``next(timeout)``; then the gate opened and ``next(within)`` until
+    StopIteration (or another error), at most ``count + 1`` times.
+
+    Returns ``[per result before: [outcome, whether the held task had ended], next(timeout)'s
+    outcome, its seconds, whether the held task had ended, the outcomes after]``."""
+    pool = _pool(ctx, processes)
+    gate = tempfile.mkdtemp(prefix="pool-gate-", dir=_wire.scratch_dir())
+    ended = os.path.join(gate, "ended")
+    try:
+        tasks = [(i, gate if i == held_index else None, within) for i in range(count)]
+        results = getattr(pool, method)(held, tasks, 1)
+        ahead = held_index if method == "imap" else count - 1
+        before = [[_outcome(results.next, within), os.path.exists(ended)] for _ in range(ahead)]
+        start = clock()
+        pending = _outcome(results.next, timeout)
+        seconds = clock() - start
+        ended_then = os.path.exists(ended)
+        with open(os.path.join(gate, "go"), "w"):
+            pass
+        rest = []
+        while len(rest) <= count:
+            rest.append(_outcome(results.next, within))
+            if rest[-1][0] == "error":
+                break
+    finally:
+        shutil.rmtree(gate, ignore_errors=True)
+    return [before, pending, seconds, ended_then, rest]
 
 
 def _all_gone(pids, within):

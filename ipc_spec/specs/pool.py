@@ -22,6 +22,13 @@ it is a kit worker. What the kit checks:
   ``multiprocessing.TimeoutError`` and ``wait(timeout)`` returns, each not before its timeout and
   within :data:`~ipc_spec.specs.LATE` after it, ``ready()`` staying False; once the task ends,
   ``get()`` returns its result.
+- ``pool.imap_lazy``: ``imap`` is "a lazier version of map()" and, with chunksize 1, "next(timeout)
+  will raise multiprocessing.TimeoutError if the result cannot be returned within timeout
+  seconds". Read together: while one task is held, ``imap`` gives the results of the tasks before
+  it (``imap_unordered``, held its last task, those of all the others, in any order) before the
+  held task ends, and ``next(timeout)`` for the held one raises TimeoutError, not before the
+  timeout and within LATE after it; once let go, the held result and the rest follow, then
+  StopIteration.
 - ``pool.initializer``: "if initializer is not None then each worker process will call
   initializer(*initargs) when it starts": every process that ran a task ran it once, with the
   Pool's initargs, before the task; no more processes ran tasks at a time than ``processes``.
@@ -38,8 +45,8 @@ so one Pool per size serves every example of those properties (the object of an 
 implementation's context, as for Process); the properties about workers' lives make their own.
 
 Not promised, so not checked: the type of the exception a refused submission raises (CPython's
-is ValueError), what ``join()`` without ``close()`` does, ``imap``'s laziness (when it consumes
-its input), the order in which results become ready, how tasks are spread over the processes, and
+is ValueError), what ``join()`` without ``close()`` does, when ``imap`` consumes its input (CPython
+reads all of it at once, in a thread: "lazier" is said of the results), the order in which results become ready, how tasks are spread over the processes, and
 what a task lost with a killed worker becomes (the faults family's business).
 """
 
@@ -56,6 +63,9 @@ CLAUSES = declare(
               "returned (raised), with its result (exception), in the calling process",
     get_timeout="get(timeout) of an unfinished task raises TimeoutError, and wait(timeout) "
                 "returns, not before the timeout and within LATE after it, ready() staying False",
+    imap_lazy="imap (imap_unordered) gives the results of the tasks before a held one (all but "
+              "it) before it ends, and next(timeout) for it raises TimeoutError not before the "
+              "timeout and within LATE after it",
     initializer="each worker process calls initializer(*initargs) once, before its tasks, and no "
                 "more processes run tasks than the pool has",
     maxtasksperchild="no worker process completes more tasks than maxtasksperchild",
@@ -225,3 +235,40 @@ def check_lifecycle(history, how, tasks, what):
                    what, shown(refused)), history, [op])
         expect(ready == [True] * tasks, prop, "%s: after close() and join(), ready() of the %d "
                "tasks submitted before close() is %r" % (what, tasks, ready), history, [op])
+
+
+def check_imap(history, method, count, held, timeout, what):
+    """The record of ``ipc_spec.ops.pool.imap_held``: task ``held`` of ``count`` held at a gate."""
+    prop = "pool.imap_lazy"
+    op = only_op(history, prop, what)
+    before, pending, seconds, ended, rest = op.result
+    others = [i for i in range(count) if i != held]
+    want = others[:held] if method == "imap" else others
+    got = [list(outcome) for outcome, _ in before]
+    expected = [["value", result_of(i)] for i in want]
+    ordered = got if method == "imap" else sorted(got, key=repr)
+    expect(ordered == (expected if method == "imap" else sorted(expected, key=repr)), prop,
+           "%s: while task %d was held, next() gave %s, expected %s%s" % (
+               what, held, ", ".join(shown(o) for o in got) or "nothing",
+               ", ".join(shown(o) for o in expected) or "nothing",
+               "" if method == "imap" else " in any order"), history, [op])
+    late_ones = [i for i, (_, after) in enumerate(before) if after]
+    expect(not late_ones, prop, "%s: next() gave its result %d only once the held task %d had "
+           "ended: it waited for a later task" % (what, late_ones[0] if late_ones else -1, held),
+           history, [op])
+    pending = list(pending)
+    expect(pending[0] == "error" and pending[1] == "TimeoutError" and not ended, prop,
+           "%s: next(%r) for the held task %d %s%s, expected it to raise TimeoutError" % (
+               what, timeout, held, shown(pending),
+               " (the task had ended: its gate's limit passed)" if ended else ""),
+           history, [op])
+    expect(seconds >= timeout, prop, "%s: next(%r) raised after %.4f s, before its timeout"
+           % (what, timeout, seconds), history, [op])
+    expect(seconds <= timeout + late(), prop, "%s: next(%r) raised after %.4f s, more than LATE "
+           "(%g s) after its timeout" % (what, timeout, seconds, late()), history, [op])
+    tail = [i for i in range(count) if i >= held] if method == "imap" else [held]
+    want_rest = [["value", result_of(i)] for i in tail] + [["error", "StopIteration", []]]
+    expect([list(o) for o in rest] == want_rest, prop,
+           "%s: once task %d was let go, next() gave %s, expected %s" % (
+               what, held, ", ".join(shown(o) for o in rest),
+               ", ".join(shown(o) for o in want_rest)), history, [op])

@@ -84,6 +84,15 @@ def apply_plans(draw):
 
 
 @st.composite
+def imap_plans(draw):
+    size = draw(st.sampled_from(flavour_of(draw).sizes))
+    method = draw(st.sampled_from(("imap", "imap_unordered")))
+    count = draw(st.integers(1, 6))
+    held = count - 1 if method == "imap_unordered" else draw(st.integers(0, count - 1))
+    return size, method, count, held, draw(st.sampled_from((0.0, 0.01, 0.03)))
+
+
+@st.composite
 def worker_plans(draw):
     size = draw(st.sampled_from(flavour_of(draw).sizes))
     maxtasks = draw(st.none() | st.integers(1, 3))
@@ -140,6 +149,21 @@ class PoolProperties(object):
         size = min(size, max(self.flavour.sizes))
         history = self._run(ipc_env, step("get_timeout", size, timeout, wait_timeout))
         spec.check_get_timeout(history, timeout, wait_timeout, "Pool(%d)" % size)
+
+    @checks("pool.imap_lazy")
+    @property_settings()
+    @given(imap_plans())
+    @example(plan=(2, "imap", 3, 1, 0.01))
+    def test_imap_held(self, ipc_env, plan):
+        """``imap`` (``imap_unordered``) of 1-6 tasks with chunksize 1, one held until the caller
+        lets it go (for ``imap_unordered``, the last): the results that need no held task come
+        before it ends, ``next(timeout)`` for it raises TimeoutError by its timeout (not before,
+        within LATE after), and once let go the rest follow, then StopIteration."""
+        size, method, count, held, timeout = plan
+        history = self._run(ipc_env, step("imap_held", size, method, count, held, timeout,
+                                          late()))
+        spec.check_imap(history, method, count, held, timeout,
+                        "Pool(%d).%s(..., chunksize=1)" % (size, method))
 
     @checks("pool.initializer", "pool.maxtasksperchild", "pool.lifecycle")
     @share_of_profile(SHARE)

@@ -145,6 +145,15 @@ class LateTimeout(_SubmitWraps):
     wrapper = _LateResult
 
 
+@_broken
+class EarlyMapTimeout(ProcessPoolExecutor):
+    """``map(timeout)``'s iterator gives up after half its timeout."""
+
+    def map(self, fn, *iterables, timeout=None, chunksize=1):
+        return ProcessPoolExecutor.map(self, fn, *iterables, chunksize=chunksize,
+                                       timeout=timeout if timeout is None else timeout / 2)
+
+
 class _BrokenAsRuntime(_Future):
     def result(self, timeout=None):
         try:

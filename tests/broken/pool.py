@@ -5,6 +5,7 @@ the context's ``Pool`` by a factory that pickles by name (a spawned worker is ha
 """
 
 import sys
+import time
 from multiprocessing import TimeoutError as _TimeoutError
 from multiprocessing.pool import Pool
 
@@ -202,6 +203,95 @@ class JoinReturnsEarly(Pool):
 
     def join(self):
         return None
+
+
+@_broken
+class ReadyAfterWait(Pool):
+    """``ready()`` is True once ``wait(timeout)`` returned, the task finished or not."""
+
+    def apply_async(self, func, args=(), kwds={}, callback=None, error_callback=None):
+        return _ReadyAfterWait(Pool.apply_async(self, func, args, kwds, callback, error_callback))
+
+
+class _ReadyAfterWait(_Result):
+    waited = False
+
+    def wait(self, timeout=None):
+        self.waited = True
+        return self._real.wait(timeout)
+
+    def ready(self):
+        return self.waited or self._real.ready()
+
+
+@_broken
+class ExtraProcess(Pool):
+    """The pool starts one process more than it is asked for."""
+
+    def __init__(self, processes=None, initializer=None, initargs=(), maxtasksperchild=None,
+                 context=None):
+        Pool.__init__(self, processes + 1, initializer, initargs, maxtasksperchild, context)
+
+
+class _Iterator(object):
+    """An imap iterator with ``next(timeout)`` replaced (by subclasses)."""
+
+    def __init__(self, real):
+        self._real = real
+
+    def __iter__(self):
+        return self
+
+    def __next__(self):
+        return self.next()
+
+    def next(self, timeout=None):
+        return self._real.next(timeout)
+
+
+class _Listed(_Iterator):
+    def next(self, timeout=None):
+        if not self._real:
+            raise StopIteration
+        return self._real.pop(0)
+
+
+@_broken
+class EagerImap(Pool):
+    """``imap`` gives no result before every task has ended (it is ``map``)."""
+
+    def imap(self, func, iterable, chunksize=1):
+        return _Listed(Pool.map(self, func, iterable, chunksize))
+
+
+class _EarlyNext(_Iterator):
+    def next(self, timeout=None):
+        return self._real.next(timeout if timeout is None else timeout / 2)
+
+
+@_broken
+class ImapNextEarly(Pool):
+    """``next(timeout)`` of imap's iterator gives up after half its timeout."""
+
+    def imap(self, func, iterable, chunksize=1):
+        return _EarlyNext(Pool.imap(self, func, iterable, chunksize))
+
+
+class _LateNext(_Iterator):
+    def next(self, timeout=None):
+        try:
+            return self._real.next(timeout)
+        except _TimeoutError:
+            time.sleep(DELAY)
+            raise
+
+
+@_broken
+class ImapNextLate(Pool):
+    """``next(timeout)`` of imap's iterator raises ``DELAY`` s after its timeout."""
+
+    def imap(self, func, iterable, chunksize=1):
+        return _LateNext(Pool.imap(self, func, iterable, chunksize))
 
 
 class _IgnoresTimeout(_Result):
