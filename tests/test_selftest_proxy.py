@@ -21,6 +21,11 @@ CASES = [
     (props.test_namespace, broken.local_namespace, "proxy.namespace"),
     (props.test_namespace, broken.shared_private_namespace, "proxy.namespace"),
     (props.test_nested, broken.copies_nested, "proxy.nested"),
+    (props.test_user_manager, broken.lying_tally_manager, "proxy.register"),
+    (props.test_user_manager, broken.exposes_private, "proxy.register"),
+    (props.test_user_manager, broken.fresh_tallies, "proxy.connect"),
+    (props.test_user_manager, broken.ignores_authkey, "proxy.authkey"),
+    (props.test_user_manager, broken.random_default_key, "proxy.authkey"),
 ]
 
 

@@ -6,6 +6,11 @@ and hands to the workers at their start, as a proxy is meant to be passed. All o
 one manager per context in the host process (:func:`manager`), started on first use: one server
 process serves every crew and example, not one per object.
 
+A user's own manager (the proxy family's ``register``, ``connect`` and ``authkey`` clauses) is the
+implementation's ``BaseManager`` with the kit's :class:`Tally` registered (:func:`user_manager`); a
+kit worker starts it with a drawn authkey (:func:`serve`), the others connect to it by address
+(:func:`visit`, :func:`read_tallies`).
+
 The manager is the implementation's: ``ctx.SyncManager`` where the context has it (a broken
 implementation sets it), else ``<package>.managers.SyncManager``, built with ``ctx=ctx`` and
 started with ``start(initializer)``, which is what ``ctx.Manager()`` does. The initializer is the
@@ -18,6 +23,7 @@ import atexit
 import importlib
 import os
 import signal
+import sys
 import threading
 
 from . import process as _process
@@ -137,3 +143,136 @@ def managed_nested(ctx):
 
 
 managed_nested.clause = "proxy"
+
+
+# -- a user's manager: BaseManager.register, connect() and authkey ---------------------------------
+
+
+class Tally(object):
+    """The user type the kit registers: numbers added one by one."""
+
+    def __init__(self):
+        self.items = []
+
+    def add(self, value):
+        self.items.append(value)
+        return len(self.items)
+
+    def total(self):
+        return sum(self.items)
+
+    def seen(self):
+        return list(self.items)
+
+    def _secret(self):
+        return "not exposed"
+
+
+_tallies = {}  # in a server: name -> its Tally
+
+
+def get_tally(name):
+    """In the server: the Tally called ``name``, the same one for every caller (the
+    documentation's ``register('get_queue', callable=lambda: queue)``, by name)."""
+    if name not in _tallies:
+        _tallies[name] = Tally()
+    return _tallies[name]
+
+
+def __getattr__(name):
+    """``Registered_<package>``: a subclass of that package's ``BaseManager`` of this module's own,
+    made on first use (so that a server started by spawn or forkserver finds it by name), which
+    the kit's types are registered with rather than with the implementation's class."""
+    prefix = "Registered_"
+    if not name.startswith(prefix):
+        raise AttributeError(name)
+    base = importlib.import_module(name[len(prefix):] + ".managers").BaseManager
+    made = type(name, (base,), {"__module__": __name__, "__qualname__": name})
+    globals()[name] = made
+    return made
+
+
+def user_manager(ctx, **kwargs):
+    """The implementation's ``BaseManager(ctx=ctx, **kwargs)`` with ``Tally`` (``create_method``:
+    ``m.Tally()``) and ``get_tally`` registered with its class: ``ctx.BaseManager(**kwargs)`` if
+    the context has one (a broken implementation's class of its own), else
+    ``Registered_<package>(**kwargs)``."""
+    own = getattr(ctx, "BaseManager", None)
+    if own is not None:
+        made = own(**kwargs)
+    else:
+        made = getattr(sys.modules[__name__], "Registered_" + _process._package(ctx))(ctx=ctx,
+                                                                                      **kwargs)
+    if "get_tally" not in type(made).__dict__.get("_registry", {}):
+        type(made).register("Tally", Tally)
+        type(made).register("get_tally", get_tally)
+    return made
+
+
+_serving = []  # this worker's started manager of serve()
+_serving_registered = []
+
+
+def serve(ctx, key):
+    """Start ``user_manager(ctx, authkey=key)`` (with the kit's watchdog as its initializer), having
+    stopped the one before; return its address."""
+    stop()
+    _process._become_parent(ctx)
+    served = user_manager(ctx, authkey=key)
+    served.start(_watch, (os.getpid(),))
+    if not _serving_registered:
+        _serving_registered.append(atexit.register(stop))
+    _serving.append(served)
+    return served.address
+
+
+def stop():
+    """Shut down (or kill) and reap the manager :func:`serve` started; True if there was one."""
+    was = bool(_serving)
+    while _serving:
+        _stop(_serving.pop())
+    return was
+
+
+def _outcome(call, *args):
+    try:
+        return ["value", call(*args)]
+    except Exception as exc:
+        return ["error", type(exc).__name__, [str(arg) for arg in exc.args]]
+
+
+def _connected(ctx, address, key):
+    client = user_manager(ctx, address=tuple(address) if isinstance(address, list) else address,
+                          authkey=key)
+    client.connect()
+    return client
+
+
+def visit(ctx, address, key, wrong, name, calls):
+    """From another process: with ``wrong`` (a key), first ``connect()`` with it (and, if that
+    passed, ``get_tally(name).add(0)``); then ``connect()`` with ``key``, ``get_tally(name)``, and
+    each call ``[method, *args]`` on that proxy.
+
+    Returns ``[the wrong key's outcomes (None without one), the calls' outcomes]``."""
+    intruder = None
+    if wrong is not None:
+        intruder = [_outcome(_connected, ctx, address, wrong)]
+        if intruder[0][0] == "value":
+            intruder.append(_outcome(lambda: intruder[0][1].get_tally(name).add(0)))
+            intruder[0] = ["value", "connected"]
+    tally = _connected(ctx, address, key).get_tally(name)
+    return [intruder, [_outcome(lambda: getattr(tally, method)(*args)) for method, *args in calls]]
+
+
+def read_tallies(ctx, address, key, names):
+    """``get_tally(name).seen()`` of each name: through the manager :func:`serve` started if this
+    process started it, else connected by ``address`` with ``key``."""
+    served = _serving[-1] if _serving else _connected(ctx, address, key)
+    return [served.get_tally(name).seen() for name in names]
+
+
+def made_here(ctx, values):
+    """``m.Tally()`` (the method ``register`` created) of the manager :func:`serve` started: each
+    value added, then ``seen()``; returns the outcomes."""
+    tally = _serving[-1].Tally()
+    return [_outcome(tally.add, value) for value in values] + [_outcome(tally.seen)]

@@ -35,6 +35,27 @@ What the kit checks:
   are proxies of the same objects wherever they are read: a mutation through ``d["k"]`` or
   ``l[0]`` in one process is seen by every other.
 
+A user's own manager ("Customized managers", "Using a remote manager"):
+
+- ``proxy.register``: a type registered with ``BaseManager.register(typeid, callable)`` lives in the
+  server: ``m.<typeid>()`` (the method ``register`` creates, ``create_method`` being True by
+  default) and a registered callable returning a shared object give proxies whose calls return
+  what the object's methods return; "a 'public method' means any attribute which has a __call__()
+  method and whose name does not begin with '_'", and only those are exposed (the kit's
+  ``_secret`` raises AttributeError on the proxy).
+- ``proxy.connect``: ``BaseManager(address, authkey).connect()`` from another process reaches the
+  same shared objects (the kit's ``get_tally(name)``, the documentation's ``get_queue``): what one
+  process did through its connection, every other reads through its own, and the process that
+  started the server through the manager it started.
+- ``proxy.authkey``: "authkey is the authentication key which will be used to check the validity of
+  incoming connections to the server process": ``connect()`` with another key raises
+  AuthenticationError ("If authentication fails then AuthenticationError is raised") and nothing it
+  would do reaches the object, while the server serves the right key after it; "if authkey is None
+  then current_process().authkey is used", which a child inherits ("When a Process object is
+  created, it will inherit the authentication key of its parent process"), so every kit worker,
+  a child of the same host, connects with None to a server started with None. Keys are drawn
+  non-empty: an empty key is the listener family's ``empty_key`` clause.
+
 Documented reset: ``clear()`` empties a dict, ``del l[:]`` a list, and deleting its attributes a
 Namespace (the kit uses the names of :data:`NAMES` only) (:func:`reset_dict`, :func:`reset_list`,
 :func:`reset_namespace`, :func:`reset_nested`).
@@ -68,6 +89,14 @@ CLAUSES = declare(
     namespace="attribute writes, reads and deletions on a Namespace proxy are linearizable per "
               "attribute and seen by every process, but an attribute beginning with '_' is the "
               "proxy's own",
+    register="a type registered with BaseManager.register lives in the server: the proxies of "
+             "m.<typeid>() and of a registered callable's object return what its public methods "
+             "return, and expose no method whose name begins with '_'",
+    connect="a manager connected by address and authkey from another process reaches the same "
+            "shared objects: what one process did through its connection, every other reads",
+    authkey="connect() with another key than the server's raises AuthenticationError and "
+            "reaches nothing, while the right key is served after it; authkey None is "
+            "current_process().authkey, which children share",
     nested="a proxy stored in a dict or list proxy is a proxy of the same object wherever it is "
            "read: a mutation through it is seen by every process",
 )
@@ -96,6 +125,12 @@ def reset_namespace(ns, *args, **kwargs) -> bool:
         if hasattr(ns, name):
             delattr(ns, name)
     return not any(hasattr(ns, name) for name in NAMES)
+
+
+def reset_context(ctx, *args, **kwargs) -> bool:
+    """The implementation's context (the object of the user-manager property) holds nothing an
+    example changes: each example starts a manager of its own."""
+    return True
 
 
 def reset_nested(objects, *args, **kwargs) -> bool:
@@ -241,3 +276,58 @@ def by_key(ops):
             raise HarnessError("%s acts on no single key" % op.step.describe())
         groups.setdefault(key, []).append(op)
     return groups
+
+
+# -- a user's manager -----------------------------------------------------------------------------
+
+#: The methods of the kit's registered type (``ipc_spec.ops.manager.Tally``) its proxy exposes.
+TALLY_EXPOSED = ("add", "total", "seen")
+
+
+def tally_apply(state, method, args):
+    """``(outcome, state)`` of ``method(*args)`` on the proxy of a Tally holding ``state`` (a
+    list): ``add(v)`` appends and returns the count, ``total()`` the sum, ``seen()`` the list; a
+    method not exposed raises AttributeError (an outcome ``["error", "AttributeError"]``)."""
+    if method not in TALLY_EXPOSED:
+        return ["error", "AttributeError"], state
+    if method == "add":
+        state = state + [args[0]]
+        return ["value", len(state)], state
+    return ["value", sum(state) if method == "total" else list(state)], state
+
+
+def _shown_outcome(outcome):
+    if outcome[0] == "value":
+        return "returned %r" % (outcome[1],)
+    return "raised %s" % outcome[1]
+
+
+def check_tally_calls(history, op, calls, outcomes, prop, what):
+    """``outcomes`` of ``calls`` (``[method, *args]``) on one Tally proxy, made empty, are the
+    model's; returns the Tally's state after them."""
+    state = []
+    for (method, *args), got in zip(calls, outcomes):
+        want, after = tally_apply(state, method, args)
+        expect(list(got[:len(want)]) == want and len(got) >= len(want), prop,
+               "%s: on a Tally holding %r, %s(%s) %s, expected it to have %s" % (
+                   what, state, method, ", ".join(map(repr, args)), _shown_outcome(got),
+                   "raised AttributeError (not exposed)" if want[0] == "error"
+                   else "returned %r" % (want[1],)), history, [op])
+        state = after
+    expect(len(outcomes) == len(calls), prop, "%s: %d outcomes of %d calls" % (
+        what, len(outcomes), len(calls)), history, [op])
+    return state
+
+
+def check_intruder(history, op, outcomes, key, what):
+    """The record of a ``connect()`` with a wrong key: AuthenticationError, and nothing done."""
+    prop = "proxy.authkey"
+    first = outcomes[0]
+    expect(first[0] == "error" and first[1] == "AuthenticationError", prop,
+           "%s: connect() with a key other than the server's (%s) %s, expected "
+           "AuthenticationError%s" % (
+               what, "current_process().authkey" if key is None else "%d bytes" % len(key),
+               "connected" if first[0] == "value" else "raised %s(%s)" % (
+                   first[1], ", ".join(first[2])),
+               "" if len(outcomes) < 2 else "; through it, get_tally(...).add(0) %s"
+               % _shown_outcome(outcomes[1])), history, [op])

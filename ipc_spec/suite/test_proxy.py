@@ -12,7 +12,8 @@ plain ``dict``, ``list`` or namespace holding the same items returns (``spec.app
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from ipc_spec.authoring import Make, call, checks, macro, pauses, property_settings, read, write
+from ipc_spec.authoring import (Make, call, checks, macro, pauses, property_settings, read,
+                                share_of_profile, write)
 from ipc_spec.linearizability import check_linearizable
 from ipc_spec.ops import manager
 from ipc_spec.specs import proxy as spec
@@ -22,7 +23,18 @@ LIST = Make(manager.managed_list).recycled_by(spec.reset_list, often=True)
 NAMESPACE = Make(manager.managed_Namespace).recycled_by(spec.reset_namespace, often=True)
 NESTED = Make(manager.managed_nested).recycled_by(spec.reset_nested, often=True)
 
+
+def context(ctx):
+    """The implementation's context: what a worker starts a manager of its own with."""
+    return ctx
+
+
+context.clause = "proxy"
+CONTEXT = Make(context).recycled_by(spec.reset_context, often=True)
+
 PROCS = 3
+#: The share of the profile's examples for the property that starts a manager per example.
+SHARE = 0.25
 #: The keys the linearizability properties contend on.
 HOT_KEYS = ("a", "b")
 #: Values of a round's calls: few, so that ``remove``, ``index`` and ``count`` find some.
@@ -243,6 +255,22 @@ def nested_plans(draw):
     return procs, rounds
 
 
+TALLY_CALLS = st.one_of(st.tuples(st.just("add"), st.integers(-5, 5)).map(list),
+                        st.sampled_from((["total"], ["seen"], ["_secret"])))
+
+
+@st.composite
+def user_manager_plans(draw):
+    """``(procs, key, intruder, wrong key, calls of each visitor, values for m.Tally())``."""
+    procs = draw(st.integers(2, PROCS))
+    key = draw(st.none() | st.binary(min_size=1, max_size=32))
+    calls = [draw(st.lists(TALLY_CALLS, min_size=1, max_size=5)) for _ in range(procs - 1)]
+    intruder = draw(st.none() | st.integers(1, procs - 1))
+    wrong = None if intruder is None else draw(
+        st.binary(min_size=1, max_size=32).filter(lambda k: k != key))
+    return procs, key, intruder, wrong, calls, draw(st.lists(st.integers(-5, 5), max_size=3))
+
+
 class TestProxy(object):
     """A Manager's dict, list and Namespace proxies, and proxies nested in them."""
 
@@ -407,3 +435,48 @@ class TestProxy(object):
                                 "process %d read %s as %r after process %d's round; it holds %r"
                                 % (p, "d[%r]" % spec.NESTED_KEY if kind == "list" else "l[0]",
                                    op.result, proc, want), seen, [op])
+
+    @checks("proxy.register", "proxy.connect", "proxy.authkey")
+    @share_of_profile(SHARE)
+    @given(user_manager_plans())
+    @example(plan=(2, None, 1, b"wrong", [[["add", 1], ["_secret"], ["seen"]]], [2]))
+    def test_user_manager(self, ipc_env, plan):
+        """Process 0 starts the implementation's ``BaseManager`` with the kit's ``Tally`` and
+        ``get_tally`` registered and a drawn authkey (or None). Then at once: process 0 adds 0-3
+        values to ``m.Tally()``; each other process (one maybe first trying a wrong key, which
+        must raise AuthenticationError) connects by address and key and calls ``add``,
+        ``total``, ``seen`` and the unexposed ``_secret`` on ``get_tally(its name)``, each
+        returning what a Tally returns. Then every process reads every Tally, and finds what its
+        visitor left."""
+        procs, key, intruder, wrong, calls, made = plan
+        ipc_env.provision([CONTEXT], procs)
+        objects = ipc_env.allocate({"ctx": CONTEXT}, procs)
+        started = ipc_env.run(objects, [[macro("ctx", "manager:serve", key)]])
+        spec.returned(started, started.of(0), "proxy.register", "process 0: BaseManager with "
+                      "Tally registered, start()")
+        address = started.of(0)[0].result
+        names = ["t%d" % p for p in range(1, procs)]
+        visits = ipc_env.run(objects, [[macro("ctx", "manager:made_here", made)]] + [
+            [macro("ctx", "manager:visit", address, key, wrong if p == intruder else None,
+                   names[p - 1], calls[p - 1])] for p in range(1, procs)])
+        reads = ipc_env.run(objects, [[macro("ctx", "manager:read_tallies", address, key, names)]
+                                      for _ in range(procs)])
+        ipc_env.run(objects, [[macro("ctx", "manager:stop")]])
+        shown_key = "authkey None" if key is None else "a %d-byte authkey" % len(key)
+        states = []
+        for p in range(1, procs):
+            op = visits.of(p)[0]
+            spec.returned(visits, [op], "proxy.authkey" if key is None else "proxy.connect",
+                          "process %d: connect() by address with %s" % (p, shown_key))
+            intruded, outcomes = op.result
+            if intruded is not None:
+                spec.check_intruder(visits, op, intruded, key, "process %d" % p)
+            states.append(spec.check_tally_calls(
+                visits, op, calls[p - 1], outcomes, "proxy.register",
+                "process %d, through get_tally(%r)" % (p, names[p - 1])))
+        own = visits.of(0)[0]
+        spec.returned(visits, [own], "proxy.register", "process 0: m.Tally()")
+        spec.check_tally_calls(visits, own, [["add", v] for v in made] + [["seen"]], own.result,
+                               "proxy.register", "process 0, through m.Tally()")
+        spec.check_reads(reads, range(procs), states, "proxy.connect",
+                         "every process reading get_tally(name).seen() of %s" % ", ".join(names))

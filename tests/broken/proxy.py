@@ -6,9 +6,12 @@ The kit's Manager objects come from ``ctx.SyncManager`` where the context has on
 the module's top level, so that a server started by spawn or forkserver finds them by name.
 """
 
+import os
 import time
-from multiprocessing.managers import (BaseProxy, DictProxy, ListProxy, Namespace,
+from multiprocessing.managers import (BaseManager, BaseProxy, DictProxy, ListProxy, Namespace,
                                       NamespaceProxy, SyncManager)
+
+from ipc_spec.ops.manager import Tally
 
 from . import Broken
 
@@ -157,3 +160,94 @@ local_namespace = _implementation("LocalNamespace", Namespace=LocalNamespace)
 shared_private_namespace = _implementation("SharedPrivateNamespace",
                                            Namespace=SharedPrivateNamespace)
 copies_nested = _implementation("CopiesNested", dict=CopyingDict, list=CopyingList)
+
+
+# -- a user's manager (BaseManager.register, connect(), authkey) -----------------------------------
+
+
+class IgnoresAuthkeyManager(BaseManager):
+    """The authkey given is ignored: ``current_process().authkey`` is used, by servers and
+    clients alike."""
+
+    def __init__(self, address=None, authkey=None, *args, **kwargs):
+        BaseManager.__init__(self, address, None, *args, **kwargs)
+
+
+class RandomDefaultKeyManager(BaseManager):
+    """``authkey=None`` is a random key of this manager's own, not ``current_process().authkey``."""
+
+    def __init__(self, address=None, authkey=None, *args, **kwargs):
+        BaseManager.__init__(self, address, os.urandom(32) if authkey is None else authkey,
+                             *args, **kwargs)
+
+
+def fresh_tally(name):
+    """A new Tally at each call: every connection gets an object of its own."""
+    return Tally()
+
+
+class FreshTalliesManager(BaseManager):
+    """A registered callable's object is made anew for each call, not shared."""
+
+    @classmethod
+    def register(cls, typeid, callable=None, *args, **kwargs):
+        if typeid == "get_tally":
+            callable = fresh_tally
+        return super(FreshTalliesManager, cls).register(typeid, callable, *args, **kwargs)
+
+
+class ExposesPrivateManager(BaseManager):
+    """A registered type's proxy exposes its methods whose names begin with '_' too."""
+
+    @classmethod
+    def register(cls, typeid, callable=None, proxytype=None, exposed=None, *args, **kwargs):
+        exposed = ("add", "total", "seen", "_secret")
+        return super(ExposesPrivateManager, cls).register(typeid, callable, proxytype, exposed,
+                                                          *args, **kwargs)
+
+
+class LyingTally(Tally):
+    """``add`` returns the count before the value was added."""
+
+    def add(self, value):
+        return Tally.add(self, value) - 1
+
+
+_lying = {}
+
+
+def lying_tally(name):
+    if name not in _lying:
+        _lying[name] = LyingTally()
+    return _lying[name]
+
+
+class LyingTallyManager(BaseManager):
+    """A registered type's method returns another value than the object's method."""
+
+    @classmethod
+    def register(cls, typeid, callable=None, *args, **kwargs):
+        callable = {"Tally": LyingTally, "get_tally": lying_tally}.get(typeid, callable)
+        return super(LyingTallyManager, cls).register(typeid, callable, *args, **kwargs)
+
+
+class _UserFactory(object):
+    """``BaseManager(ctx, **kwargs)`` of a broken implementation: this module's ``<name>Manager``
+    over the real context (pickles by name: a spawned worker is handed the context)."""
+
+    def __init__(self, name):
+        self.name = name
+
+    def __call__(self, ctx, **kwargs):
+        return globals()[self.name + "Manager"](ctx=ctx, **kwargs)
+
+
+def _user(name):
+    return Broken("proxy." + name, BaseManager=_UserFactory(name))
+
+
+ignores_authkey = _user("IgnoresAuthkey")
+random_default_key = _user("RandomDefaultKey")
+fresh_tallies = _user("FreshTallies")
+exposes_private = _user("ExposesPrivate")
+lying_tally_manager = _user("LyingTally")
