@@ -426,8 +426,9 @@ class TestFaults(FaultProperties):
 
 def test_fault_run(kit_run, start_method):
     """Processes killed inside their calls, holding locks: every one is reaped, every semaphore
-    reclaimed, and nothing is left."""
-    run = kit_run(start_method, "-k", "lock_holder or value_writer or pipe_peer", source=FAULTS)
+    reclaimed, a worker that was a manager's server leaves no socket, and nothing is left."""
+    run = kit_run(start_method, "-k", "lock_holder or value_writer or pipe_peer or manager_killed",
+                  source=FAULTS)
     assert run.finish() == 0, run.output()
     assert_clean(run)
 
@@ -511,9 +512,10 @@ def test_manager_hangs_once(ipc_env):
 
 
 def test_manager_run(kit_run, start_method):
-    """dict, list and Namespace proxies of the host's manager: its server process is shut down
-    and reaped at the end of the run, and nothing is left."""
-    run = kit_run(start_method, "-k", "dict_shared or namespace or nested", source=MANAGERS)
+    """dict, list and Namespace proxies of the host's manager, and the managers a worker starts
+    for a user's types: their server processes are shut down and reaped, and nothing is left."""
+    run = kit_run(start_method, "-k", "dict_shared or namespace or nested or user_manager",
+                  source=MANAGERS)
     assert run.finish() == 0, run.output()
     assert_clean(run)
 
@@ -525,6 +527,16 @@ def test_manager_failing_run(kit_run, start_method):
                   source=MANAGERS)
     assert run.finish() == 1, run.output()
     assert "proxy.dict_shared" in run.output(), run.output()
+    assert_clean(run)
+
+
+def test_user_manager_failing_run(kit_run, start_method):
+    """A broken user manager (its objects not shared): the property fails, and the servers the
+    workers started are gone with the run."""
+    run = kit_run(start_method, "-k", "user_manager",
+                  "--ipc-impl=tests.broken.proxy:fresh_tallies", source=MANAGERS)
+    assert run.finish() == 1, run.output()
+    assert "proxy.connect" in run.output(), run.output()
     assert_clean(run)
 
 

@@ -61,6 +61,11 @@ CASES = [
     (props.test_queue_worker_killed, broken.task_done_local, DEADLOCK),
     (props.test_value_writer_killed, broken.value_dummy_lock, "faults.value_writer_killed"),
     (props.test_value_writer_killed, broken.value_short_timeout, "faults.value_writer_killed"),
+    # Proxies of a killed manager: one retrying for ever hangs, one returning None, one whose
+    # Queue get() gives up before anything happened.
+    (props.test_manager_killed, broken.retrying_manager, DEADLOCK),
+    (props.test_manager_killed, broken.silent_manager, "faults.manager_killed"),
+    (props.test_manager_killed, broken.early_get_manager, "faults.manager_killed"),
 ]
 
 #: Implementations that overstay a timeout after a kill. The LATE bound (5 s) is too generous for a
@@ -75,6 +80,7 @@ LATE_CASES = [
     (props.test_condition_waiter_killed, broken.condition_ignores_timeout, DEADLOCK),
     (props.test_queue_consumer_killed, broken.late_empty, "faults.queue_consumer_killed"),
     (props.test_value_writer_killed, broken.value_late_timeout, "faults.value_writer_killed"),
+    (props.test_manager_killed, broken.slow_manager, "faults.manager_killed"),
 ]
 
 #: Where an implementation conforms: CPython's multiprocessing for six properties, broken.kill_safe

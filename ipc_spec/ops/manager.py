@@ -9,7 +9,10 @@ process serves every crew and example, not one per object.
 A user's own manager (the proxy family's ``register``, ``connect`` and ``authkey`` clauses) is the
 implementation's ``BaseManager`` with the kit's :class:`Tally` registered (:func:`user_manager`); a
 kit worker starts it with a drawn authkey (:func:`serve`), the others connect to it by address
-(:func:`visit`, :func:`read_tallies`).
+(:func:`visit`, :func:`read_tallies`). For the faults family's ``manager_killed``, a kit worker is
+itself the server of a ``SyncManager`` (``get_server().serve_forever()``, in a thread:
+:func:`serve_here`), which the nemesis kills while the others call its proxies
+(:func:`client`, :func:`through`).
 
 The manager is the implementation's: ``ctx.SyncManager`` where the context has it (a broken
 implementation sets it), else ``<package>.managers.SyncManager``, built with ``ctx=ctx`` and
@@ -24,8 +27,11 @@ import importlib
 import os
 import signal
 import sys
+import tempfile
 import threading
+import time
 
+from .. import _wire
 from . import process as _process
 
 _managers = {}  # id(ctx) -> (ctx, started SyncManager)
@@ -276,3 +282,60 @@ def made_here(ctx, values):
     value added, then ``seen()``; returns the outcomes."""
     tally = _serving[-1].Tally()
     return [_outcome(tally.add, value) for value in values] + [_outcome(tally.seen)]
+
+
+# -- a manager's server killed: faults.manager_killed --------------------------------------------
+
+#: Seconds a crew worker's server thread gets to start before :func:`serve_here` gives up.
+SERVE_LIMIT = 30.0
+_here = {}  # in the serving worker: "server", "dir"
+_client = {}  # in a calling worker: "manager", and its proxies by name
+
+
+def serve_here(ctx, key):
+    """Make this worker the server of the implementation's ``SyncManager(address, authkey=key)``
+    (an AF_UNIX address in a directory of its own in the harness's scratch directory):
+    ``get_server()``, and its ``serve_forever()`` in a daemon thread. Returns the address once
+    the server's socket exists."""
+    _process._become_parent(ctx)
+    folder = tempfile.mkdtemp(prefix="manager-", dir=_wire.scratch_dir())
+    address = os.path.join(folder, "server")
+    server = api(ctx, "SyncManager")(address=address, authkey=key, ctx=ctx).get_server()
+    thread = threading.Thread(target=server.serve_forever, name="ipc-spec-manager-server")
+    thread.daemon = True
+    thread.start()
+    _here.update(server=server, dir=folder)
+    end = time.monotonic() + SERVE_LIMIT
+    while not os.path.exists(address) and time.monotonic() < end:
+        time.sleep(0.001)
+    return address
+
+
+def serving(ctx):
+    """Block until this process ends (the nemesis ends it): the step a fault strikes."""
+    while True:
+        time.sleep(0.05)
+
+
+def client(ctx, address, key, kinds):
+    """``SyncManager(address, authkey=key).connect()`` and one proxy of each kind of ``kinds``
+    (``manager.Queue()``, ``Lock()``, ``Event()``, ``dict()``), kept for :func:`through` (which
+    the last client of this process is forgotten for). Returns True."""
+    _client.clear()
+    manager = api(ctx, "SyncManager")(address=address, authkey=key, ctx=ctx)
+    manager.connect()
+    _client["manager"] = manager
+    for kind in kinds:
+        _client[kind] = getattr(manager, kind)()
+    return True
+
+
+def through(ctx, kind, method, *args):
+    """``<the proxy of kind>.<method>(*args)``, or with ``kind`` None ``manager.<method>()``
+    (a new object: a call to the server too); None (not a call) if :func:`client` made none
+    here."""
+    if "manager" not in _client:
+        return None
+    target = _client["manager"] if kind is None else _client[kind]
+    got = getattr(target, method)(*args)
+    return got if kind is not None else "a new proxy"

@@ -118,5 +118,5 @@ def check_timed_out(history, ops, timeout, prop, what, result=False, error=None,
 
 def not_late(history, op, seconds, since, prop, what):
     """``op`` ended within ``seconds`` + :data:`LATE` after ``since``."""
-    bound("late", op.end - since, seconds + LATE, prop, "%s: took %.3f s, more than %.3f s + %.0f s"
+    bound("late", op.end - since, seconds + LATE, prop, "%s: took %.3f s, more than %.3f s + %g s"
            % (what, op.end - since, seconds, LATE), history, op)

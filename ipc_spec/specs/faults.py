@@ -23,6 +23,15 @@ work, and only those:
   whole and in order, a value it wrote is seen); and no survivor sees what was never done (an
   item twice or never put, a message cut short, a set flag nobody set).
 
+A manager's server process killed (``faults.manager_killed``): the documentation says nothing of
+it, and the kit reads "a proxy ... refers to a shared object which lives (presumably) in a
+different process" as: with that process gone, there is nothing a proxy call could return. Every
+call through the manager's proxies (and every new object asked of the manager) that begins once
+the server is gone raises, within LATE; a call in progress when it was killed ends within LATE
+after, and one that could only end by the server's doing (a ``get()`` on an empty Queue nobody
+puts to) raises, not before the kill. None hangs. Which exception is raised is not documented, so
+not checked (CPython's are EOFError, ConnectionRefusedError, BrokenPipeError).
+
 Two cases the properties leave out for that reason: a Condition's notifier killed inside
 ``notify_all()`` (it may die holding the lock that every waiter's ``wait()`` must take again before
 it returns, which the documentation of ``wait`` says it does), and ``Event.is_set()`` (no timeout)
@@ -75,6 +84,9 @@ CLAUSES = declare(
     queue_worker_killed="a JoinableQueue whose worker was killed between get() and task_done(): "
                         "the item stays unfinished, so a survivor's task_done() for it lets "
                         "join() return, and another task_done() raises ValueError",
+    manager_killed="once a manager's server process was killed, every call through its proxies "
+                   "raises within LATE, a get() blocked in it included (not before the kill), "
+                   "and none hangs",
     value_writer_killed="a Value or Array whose writer was killed while holding get_lock(): a "
                         "survivor's get_lock().acquire(timeout=t) returns False, not before t; once "
                         "it released, True; a write that returned before the kill is seen",
@@ -244,3 +256,35 @@ __all__ = ["CLAUSES", "INTERRUPTED", "interrupted", "began", "victim_ops", "held
            "check_bounded", "check_acquires", "check_no_duplicates", "check_gets",
            "check_delivered", "check_eof_after", "check_polled", "check_broken_or_passed", "check_event_waits",
            "check_timed_out", "late"]
+
+
+def check_manager_killed(history, victim, survivors, blocked_call, prop):
+    """The record of the survivors' calls through the proxies of the manager whose server,
+    process ``victim``, a fault killed: each survivor's first op (``blocked_call``, which only the
+    server's death can end) raised, not before the signal, within LATE after the server was gone;
+    every later op that began once it was gone raised within LATE of its start, and one running
+    then ended within LATE after."""
+    struck = history.struck(victim)
+    signals = [f for f in history.faults() if f.proc == victim]
+    expect(struck is not None and bool(signals), prop,
+           "the server's step ended before the fault struck it (serve_forever() returned, or its "
+           "process ended by itself)", history, [o for o in history.of(victim)])
+    sent, gone = signals[0].start, struck.end
+    for proc in survivors:
+        ops = victim_ops(history, proc)
+        first = ops[0]
+        what = "process %d, its %s" % (proc, blocked_call)
+        expect(not first.ok, prop, "%s, with nothing to get, returned %r once the manager was "
+               "killed" % (what, first.result), history, [first])
+        expect(first.end >= sent, prop, "%s raised %s %.4f s before the manager was killed" % (
+            what, first.error, sent - first.end), history, [first])
+        not_late(history, first, 0.0, max(gone, first.start), prop, "%s after the manager was "
+                 "killed" % what)
+        for op in ops[1:]:
+            what = "process %d, %s after the manager was killed" % (proc, op.step.describe())
+            if op.start >= gone:
+                expect(not op.ok, prop, "%s: returned %r (there is no server)" % (what, op.result),
+                       history, [op])
+                not_late(history, op, 0.0, op.start, prop, what)
+            else:
+                not_late(history, op, 0.0, gone, prop, what)

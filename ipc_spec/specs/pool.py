@@ -248,7 +248,7 @@ def check_imap(history, method, count, held, timeout, what):
     expected = [["value", result_of(i)] for i in want]
     ordered = got if method == "imap" else sorted(got, key=repr)
     expect(ordered == (expected if method == "imap" else sorted(expected, key=repr)), prop,
-           "%s: while task %d was held, next() gave %s, expected %s%s" % (
+           "%s: while task %d was held, next() %s; expected: %s%s" % (
                what, held, ", ".join(shown(o) for o in got) or "nothing",
                ", ".join(shown(o) for o in expected) or "nothing",
                "" if method == "imap" else " in any order"), history, [op])
@@ -269,6 +269,6 @@ def check_imap(history, method, count, held, timeout, what):
     tail = [i for i in range(count) if i >= held] if method == "imap" else [held]
     want_rest = [["value", result_of(i)] for i in tail] + [["error", "StopIteration", []]]
     expect([list(o) for o in rest] == want_rest, prop,
-           "%s: once task %d was let go, next() gave %s, expected %s" % (
+           "%s: once task %d was let go, next() %s; expected: %s" % (
                what, held, ", ".join(shown(o) for o in rest),
                ", ".join(shown(o) for o in want_rest)), history, [op])

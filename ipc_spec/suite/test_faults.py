@@ -96,6 +96,23 @@ def _producer_killed(ipc_env, flavour, sizes, strikes, timeout, prop):
         spec.check_delivered(history, ops, items, prop)
 
 
+def context(ctx):
+    """The implementation's context: what a worker makes a manager's server with."""
+    return ctx
+
+
+context.clause = "faults"
+#: What a kill leaves of a context: nothing (each example makes a server of its own).
+CONTEXT = Make(context)
+#: The proxies a caller of the killed manager holds (``manager.<kind>()``).
+MANAGED = ("Queue", "Lock", "Event", "dict")
+#: Calls through them, or (None) asking the manager for a new object.
+MANAGED_CALLS = st.sampled_from([
+    ("Lock", "acquire", False), ("Lock", "release"), ("Event", "is_set"), ("Event", "set"),
+    ("dict", "__setitem__", "k", 1), ("dict", "get", "k"), ("Queue", "put", 1),
+    ("Queue", "qsize"), (None, "dict"), (None, "Lock")])
+
+
 class FaultProperties(object):
     """The fault properties, for any flavour."""
 
@@ -377,3 +394,37 @@ class TestFaults(FaultProperties):
     """Faults in the native objects."""
 
     flavour = Native
+
+    @checks("faults.manager_killed")
+    @fault_settings()
+    @given(st.integers(1, 2), st.none() | st.binary(min_size=1, max_size=16),
+           st.lists(st.lists(MANAGED_CALLS, min_size=1, max_size=3), min_size=2, max_size=2),
+           st.data())
+    def test_manager_killed(self, ipc_env, survivors, key, calls, data):
+        """Process 0 is the server of a ``SyncManager`` (``get_server().serve_forever()``); the
+        others connect and each make a Queue, a Lock, an Event and a dict through it. Then, as the
+        nemesis kills the server (SIGKILL or SIGTERM, at a drawn moment), each blocks in
+        ``get()`` on its empty Queue, then makes 1-3 more calls through the proxies or the
+        manager: the get() raises, not before the kill, and within LATE after; every later call
+        raises within LATE; none hangs."""
+        procs = 1 + survivors
+        ipc_env.provision([CONTEXT], procs)
+        objects = ipc_env.allocate({"ctx": CONTEXT}, procs)
+        started = ipc_env.run(objects, [[macro("ctx", "manager:serve_here", key)]],
+                              deadline=deadline(ipc_env))
+        returned(started, started.of(0), "faults.manager_killed",
+                 "process 0: SyncManager(address, authkey).get_server().serve_forever()")
+        address = started.of(0)[0].result
+        connected = ipc_env.run(objects, [[]] + [
+            [macro("ctx", "manager:client", address, key, MANAGED)] for _ in range(survivors)],
+            deadline=deadline(ipc_env))
+        returned(connected, [op for p in range(1, procs) for op in connected.of(p)],
+                 "faults.manager_killed", "connect() and a proxy of each kind, the server running")
+        strikes = data.draw(faults({0: 1}, signals=("SIGKILL", "SIGTERM"),
+                                   whens=("after", "blocked"), min_faults=1), label="faults")
+        blocked = macro("ctx", "manager:through", "Queue", "get")
+        history = ipc_env.run(objects, [[macro("ctx", "manager:serving")]] + [
+            [blocked] + [macro("ctx", "manager:through", *c) for c in calls[p]]
+            for p in range(survivors)], faults=strikes, deadline=deadline(ipc_env, 0.0))
+        spec.check_manager_killed(history, 0, range(1, procs), "Queue get()",
+                                  "faults.manager_killed")

@@ -337,3 +337,87 @@ value_dummy_lock = _locked("ValueDummyLock", lambda ctx: value.DummyLock())
 value_short_timeout = _locked("ValueShortTimeout", lambda ctx: lock.RlockShortTimeout(ctx=ctx))
 #: Value and Array whose get_lock() returns False DELAY seconds late from a failed acquire(True, t).
 value_late_timeout = _locked("ValueLateTimeout", lambda ctx: LateRLock(ctx=ctx))
+
+
+# -- a manager's proxies once its server was killed (faults.manager_killed) ---------------------
+
+import threading as _threading  # noqa: E402
+import queue as _queue  # noqa: E402
+from multiprocessing.managers import (AcquirerProxy, BaseProxy, DictProxy, EventProxy,  # noqa: E402
+                                      MakeProxyType, SyncManager)
+
+_GONE = (OSError, EOFError)
+QueueProxy = MakeProxyType("QueueProxy", ("empty", "full", "get", "get_nowait", "join", "put",
+                                          "put_nowait", "qsize", "task_done"))
+
+
+class _Retrying(object):
+    """A call the server's end broke is tried again, on a new connection, for ever."""
+
+    def _callmethod(self, methodname, args=(), kwds={}):
+        while True:
+            try:
+                return BaseProxy._callmethod(self, methodname, args, kwds)
+            except _GONE:
+                self._tls.__dict__.pop("connection", None)
+                time.sleep(0.01)
+
+
+class _Silent(object):
+    """A call the server's end broke returns None."""
+
+    def _callmethod(self, methodname, args=(), kwds={}):
+        try:
+            return BaseProxy._callmethod(self, methodname, args, kwds)
+        except _GONE:
+            return None
+
+
+class _Slow(object):
+    """A call the server's end broke raises ``DELAY`` s later."""
+
+    def _callmethod(self, methodname, args=(), kwds={}):
+        try:
+            return BaseProxy._callmethod(self, methodname, args, kwds)
+        except _GONE:
+            time.sleep(DELAY)
+            raise
+
+
+class _EarlyGet(object):
+    """``get()`` of a Queue raises Empty at once, waiting for nothing."""
+
+    def get(self, block=True, timeout=None):
+        raise Empty
+
+
+class _SyncFactory(object):
+    """``SyncManager(ctx, **kwargs)`` of a broken implementation: this module's ``<name>Manager``
+    (pickles by name: a spawned worker is handed the context)."""
+
+    def __init__(self, name):
+        self.name = name
+
+    def __call__(self, real, ctx=None, **kwargs):
+        return globals()[self.name + "Manager"](ctx=real, **kwargs)
+
+
+def _managed(name, mixin, typeids=("Queue", "Lock", "Event", "dict")):
+    """The implementation ``faults.<name>``: a SyncManager subclass whose proxies of ``typeids``
+    have ``mixin`` first in their bases (classes bound in this module by name)."""
+    served = {"Queue": (_queue.Queue, QueueProxy), "Lock": (_threading.Lock, AcquirerProxy),
+              "Event": (_threading.Event, EventProxy), "dict": (dict, DictProxy)}
+    manager = type(name + "Manager", (SyncManager,), {"__module__": __name__})
+    for typeid in typeids:
+        referent, proxy = served[typeid]
+        proxytype = type(name + proxy.__name__, (mixin, proxy), {"__module__": __name__})
+        globals()[proxytype.__name__] = proxytype
+        manager.register(typeid, referent, proxytype)
+    globals()[manager.__name__] = manager
+    return Broken("faults." + name, SyncManager=_SyncFactory(name))
+
+
+retrying_manager = _managed("Retrying", _Retrying)
+silent_manager = _managed("Silent", _Silent)
+slow_manager = _managed("Slow", _Slow)
+early_get_manager = _managed("EarlyGet", _EarlyGet, ("Queue",))
