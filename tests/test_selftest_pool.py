@@ -22,6 +22,10 @@ CASES = [
     (props.test_workers, broken.extra_process, "pool.initializer"),
     (props.test_workers, broken.ignores_max_tasks, "pool.maxtasksperchild"),
     (props.test_lifecycle, broken.close_ignored, "pool.lifecycle"),
+    (props.test_worker_killed, broken.lost_as_none, "pool.worker_killed"),
+    (props.test_worker_killed, broken.early_timeout, "pool.worker_killed"),
+    # join() after a terminate() that stopped nothing raises "Pool is still running".
+    (props.test_worker_killed, broken.terminate_ignored, "pool.worker_killed"),
     (props.test_lifecycle, broken.join_returns_early, "pool.lifecycle"),
 ]
 
@@ -33,6 +37,7 @@ LATE_CASES = [
     (props.test_get_timeout, broken.late_timeout, "pool.get_timeout"),
     (props.test_imap_held, broken.imap_next_late, "pool.imap_lazy"),
     (props.test_lifecycle, broken.exit_keeps_workers, "pool.lifecycle"),
+    (props.test_worker_killed, broken.late_timeout, "pool.worker_killed"),
 ]
 
 #: Examples a property may take to catch a broken implementation.

@@ -13,6 +13,7 @@ processes.
 
 import os
 import shutil
+import signal
 import tempfile
 import threading
 import time
@@ -24,6 +25,8 @@ from . import process as _process
 #: Seconds :func:`wait_for` waits for its gate at most (a broken pool that ignores a timeout then
 #: hangs past the kit's deadline, which reports it).
 GATE_LIMIT = 60.0
+#: Seconds a new pool's first task has to begin (spawn under load is slow, but not this slow).
+BEGIN_LIMIT = 30.0
 #: Seconds the callbacks of finished tasks have to be called, at most.
 CALLBACK_LIMIT = 5.0
 
@@ -233,6 +236,70 @@ def imap_held(ctx, processes, method, count, held_index, timeout, within):
     finally:
         shutil.rmtree(gate, ignore_errors=True)
     return [before, pending, seconds, ended_then, rest]
+
+
+def report_and_wait(gate, limit=GATE_LIMIT):
+    """Write this process's pid to ``<gate>/pid``, then :func:`wait_for` ``<gate>/go``."""
+    temporary = os.path.join(gate, "pid.tmp")
+    with open(temporary, "w") as f:
+        f.write(str(os.getpid()))
+    os.rename(temporary, os.path.join(gate, "pid"))
+    return wait_for(os.path.join(gate, "go"), limit)
+
+
+def worker_killed(ctx, processes, timeout, later, within):
+    """A new ``ctx.Pool(processes)`` whose process running a task (:func:`report_and_wait`) is
+    killed (SIGKILL, by ``os.kill``) once that task has begun; then that task's ``get(timeout)``
+    and ``ready()``; ``later`` more tasks (:func:`whoami`), each ``get(within)``; then
+    ``terminate()`` and ``join()``.
+
+    Returns ``[the killed pid (None: the task had not begun within BEGIN_LIMIT s), get's outcome,
+    its seconds, ready(), the later tasks' outcomes, seconds from the terminate() call until every
+    process seen had exited (None: not within ``within`` s)]``."""
+    _process._become_parent(ctx)
+    pool = ctx.Pool(processes, init, (os.getpid(),))
+    gate = tempfile.mkdtemp(prefix="pool-gate-", dir=_wire.scratch_dir())
+    seen = set()
+    try:
+        lost = pool.apply_async(report_and_wait, (gate,))
+        pid_file = os.path.join(gate, "pid")
+        end = time.monotonic() + BEGIN_LIMIT
+        while not os.path.exists(pid_file) and time.monotonic() < end:
+            time.sleep(0.001)
+        if not os.path.exists(pid_file):
+            return [None, None, None, None, [], None]
+        with open(pid_file) as f:
+            victim = int(f.read())
+        seen.add(victim)
+        os.kill(victim, signal.SIGKILL)
+        _all_gone([victim], within)
+        start = clock()
+        got = _outcome(lost.get, timeout)
+        seconds = clock() - start
+        ready = lost.ready()
+        results = [pool.apply_async(whoami) for _ in range(later)]
+        afterwards = [_outcome(result.get, within) for result in results]
+        seen.update(outcome[1][0] for outcome in afterwards if outcome[0] == "value")
+        watched = []
+        watcher = threading.Thread(target=lambda: watched.append(_all_gone(seen, within)),
+                                   name="ipc-spec-pool-watcher")
+        watcher.daemon = True
+        watcher.start()
+        pool.terminate()
+        pool.join()
+        watcher.join()
+        return [victim, got, seconds, ready, afterwards, watched[0]]
+    finally:
+        with open(os.path.join(gate, "go"), "w"):
+            pass
+        pool.terminate()
+        for pid in seen:  # a pool that did not end them: the kit's own cleanup
+            if not _gone(pid):
+                try:
+                    os.kill(pid, signal.SIGKILL)
+                except OSError:
+                    pass
+        shutil.rmtree(gate, ignore_errors=True)
 
 
 def _all_gone(pids, within):

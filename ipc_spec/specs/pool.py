@@ -29,6 +29,14 @@ it is a kit worker. What the kit checks:
   held task ends, and ``next(timeout)`` for the held one raises TimeoutError, not before the
   timeout and within LATE after it; once let go, the held result and the rest follow, then
   StopIteration.
+- ``pool.worker_killed``: a pool process killed (SIGKILL) inside a task. The documentation says
+  nothing of what the task becomes, but ``get(timeout)`` is documented for any task: that task's
+  ``get(timeout)`` raises TimeoutError, not before the timeout and within LATE after, ``ready()``
+  staying False. A later task's ``get(LATE)`` raises TimeoutError or returns what the task
+  returned, in a process that is not the dead one and that ran the initializer once (a process
+  "will call initializer(*initargs) when it starts", replacements included); ``terminate()``
+  ("stops the worker processes immediately") has ended every process seen within LATE of its
+  call, and ``join()`` returns after it.
 - ``pool.initializer``: "if initializer is not None then each worker process will call
   initializer(*initargs) when it starts": every process that ran a task ran it once, with the
   Pool's initargs, before the task; no more processes ran tasks at a time than ``processes``.
@@ -45,9 +53,14 @@ so one Pool per size serves every example of those properties (the object of an 
 implementation's context, as for Process); the properties about workers' lives make their own.
 
 Not promised, so not checked: the type of the exception a refused submission raises (CPython's
-is ValueError), what ``join()`` without ``close()`` does, when ``imap`` consumes its input (CPython
+is ValueError), what ``join()`` without ``close()`` does, whether a killed process is replaced
+(CPython's pool replaces it), what ``close()`` and ``join()`` do once a task was lost with its
+process ("once all the tasks have been completed the worker processes will exit": a lost task
+never completes, and CPython's ``join()`` then waits for ever), how long ``terminate()`` takes
+to return once a task was lost (billiard 4.3's waits about 7 s for the lost task's result, its
+processes already stopped), when ``imap`` consumes its input (CPython
 reads all of it at once, in a thread: "lazier" is said of the results), the order in which results become ready, how tasks are spread over the processes, and
-what a task lost with a killed worker becomes (the faults family's business).
+what a task lost with a killed process becomes, beyond its ``get(timeout)``.
 """
 
 from . import declare, expect, late, returned
@@ -66,6 +79,10 @@ CLAUSES = declare(
     imap_lazy="imap (imap_unordered) gives the results of the tasks before a held one (all but "
               "it) before it ends, and next(timeout) for it raises TimeoutError not before the "
               "timeout and within LATE after it",
+    worker_killed="once a pool process was killed inside a task, that task's get(timeout) raises "
+                  "TimeoutError not before the timeout and within LATE after, a later task's "
+                  "result comes from a live process that ran the initializer, and terminate() "
+                  "ends every process within LATE of its call",
     initializer="each worker process calls initializer(*initargs) once, before its tasks, and no "
                 "more processes run tasks than the pool has",
     maxtasksperchild="no worker process completes more tasks than maxtasksperchild",
@@ -272,3 +289,35 @@ def check_imap(history, method, count, held, timeout, what):
            "%s: once task %d was let go, next() %s; expected: %s" % (
                what, held, ", ".join(shown(o) for o in rest),
                ", ".join(shown(o) for o in want_rest)), history, [op])
+
+
+def check_worker_killed(history, timeout, what):
+    """The record of ``ipc_spec.ops.pool.worker_killed``."""
+    prop = "pool.worker_killed"
+    op = only_op(history, prop, what)
+    victim, got, seconds, ready, afterwards, gone = op.result
+    expect(victim is not None, prop, "%s: the task to kill had not begun 30 s after "
+           "apply_async()" % what, history, [op])
+    expect(got is not None and got[0] == "error" and got[1] == "TimeoutError", prop,
+           "%s: get(%r) of the task whose process (%d) was killed %s, expected it to raise "
+           "TimeoutError" % (what, timeout, victim, shown(got)), history, [op])
+    expect(seconds >= timeout, prop, "%s: get(%r) of the lost task raised after %.4f s, before "
+           "its timeout" % (what, timeout, seconds), history, [op])
+    expect(seconds <= timeout + late(), prop, "%s: get(%r) of the lost task raised after %.4f s, "
+           "more than LATE (%g s) after its timeout" % (what, timeout, seconds, late()),
+           history, [op])
+    expect(ready is False, prop, "%s: ready() of the lost task is %r" % (what, ready), history,
+           [op])
+    for i, outcome in enumerate(afterwards):
+        if outcome[0] == "error":
+            expect(outcome[1] == "TimeoutError", prop, "%s: get(LATE) of later task %d %s" % (
+                what, i, shown(outcome)), history, [op])
+            continue
+        pid, token, inits = outcome[1]
+        expect(pid != victim, prop, "%s: later task %d says the killed process %d ran it" % (
+            what, i, pid), history, [op])
+        expect(token is None and inits == 1, prop, "%s: process %d ran later task %d having "
+               "called the initializer %d times" % (what, pid, i, inits), history, [op])
+    expect(gone is not None, prop, "%s: a process of the pool still ran LATE (%g s) after "
+           "terminate() was called (it \"stops the worker processes immediately\")" % (
+               what, late()), history, [op])

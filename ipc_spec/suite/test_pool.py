@@ -197,3 +197,15 @@ class TestPool(PoolProperties):
     """The implementation's ``ctx.Pool``."""
 
     flavour = Native
+
+    @checks("pool.worker_killed")
+    @share_of_profile(SHARE)
+    @given(st.sampled_from(SIZES), st.sampled_from((0.0, 0.01, 0.03)), st.integers(0, 4))
+    def test_worker_killed(self, ipc_env, size, timeout, later):
+        """A new Pool whose process running a task is killed (SIGKILL) inside it: that task's
+        ``get(timeout)`` raises TimeoutError by its timeout (not before, within LATE after) and it
+        is not ``ready()``; 0-4 later tasks each give a result from a live process that ran the
+        initializer (or time out); ``terminate()`` and ``join()`` end every process seen."""
+        size = min(size, max(self.flavour.sizes))
+        history = self._run(ipc_env, step("worker_killed", size, timeout, later, late()))
+        spec.check_worker_killed(history, timeout, "Pool(%d)" % size)

@@ -294,6 +294,30 @@ class ImapNextLate(Pool):
         return _LateNext(Pool.imap(self, func, iterable, chunksize))
 
 
+class _LostAsNone(_Result):
+    def get(self, timeout=None):
+        try:
+            return self._real.get(timeout)
+        except _TimeoutError:
+            return None
+
+
+@_broken
+class LostAsNone(Pool):
+    """``get(timeout)`` of an unfinished task returns None by its timeout, raising nothing."""
+
+    def apply_async(self, func, args=(), kwds={}, callback=None, error_callback=None):
+        return _LostAsNone(Pool.apply_async(self, func, args, kwds, callback, error_callback))
+
+
+@_broken
+class TerminateIgnored(Pool):
+    """``terminate()`` does nothing: the worker processes go on."""
+
+    def terminate(self):
+        return None
+
+
 class _IgnoresTimeout(_Result):
     def get(self, timeout=None):
         return self._real.get()
