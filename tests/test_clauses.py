@@ -18,13 +18,15 @@ def _spec_modules():
 
 
 def expected_clauses():
-    """clause -> the self-test modules whose cases expect it (alone, or among alternatives)."""
+    """clause -> the self-test modules whose cases (their tables ``CASES``, ``LATE_CASES``, ...)
+    expect it (alone, or among alternatives)."""
     found = {}
     for name in sorted(os.listdir(HERE)):
         if not name.startswith("test_selftest_") or not name.endswith(".py"):
             continue
         module = importlib.import_module("tests." + name[:-3])
-        for case in getattr(module, "CASES", ()):
+        tables = [getattr(module, attr) for attr in dir(module) if attr.endswith("CASES")]
+        for case in [case for table in tables for case in table]:
             expected = case[2] if isinstance(case[2], tuple) else (case[2],)
             for clause in expected:
                 if clause != DEADLOCK:

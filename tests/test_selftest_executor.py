@@ -63,3 +63,18 @@ def test_property_catches(prop, impl, expected, make_env, monkeypatch, start_met
 def test_property_catches_late(prop, impl, expected, make_env, monkeypatch):
     check_case(prop, impl, expected, make_env, monkeypatch, CATCH_EXAMPLES, LATE_SCALED,
                broken.DELAY)
+
+
+reusable = test_executor.TestReusableExecutor()
+
+#: loky's get_reusable_executor, broken (over loky's own executor: these need loky installed).
+REUSABLE_CASES = [
+    (reusable.test_reusable, broken.not_reused, "executor.reusable"),
+    (reusable.test_reusable, broken.broken_reused, "executor.reusable"),
+]
+
+
+@pytest.mark.parametrize("prop, impl, expected", REUSABLE_CASES, ids=case_ids(REUSABLE_CASES))
+def test_reusable_catches(prop, impl, expected, make_env, monkeypatch):
+    pytest.importorskip("loky")
+    check_case(prop, impl, expected, make_env, monkeypatch, CATCH_EXAMPLES)

@@ -42,9 +42,36 @@ def _applies(ctx):
             or isinstance(ctx, multiprocessing.context.BaseContext))
 
 
+class Reusable(object):
+    """The object of the reusable flavour: the context ``ctx``, whose executors are
+    ``loky.get_reusable_executor(max_workers, context=ctx, ...)`` (loky's one executor per
+    thread, reused while its arguments are the same)."""
+
+    def __init__(self, ctx):
+        self.ctx = ctx
+
+
+def _reusable(ctx, max_workers, initargs):
+    own = getattr(ctx, "get_reusable_executor", None)  # an implementation's own (a broken one's)
+    if own is None:
+        import loky
+
+        own = loky.get_reusable_executor
+    return own(max_workers, context=ctx, initializer=_pool.init, initargs=initargs)
+
+
 def make(ctx, max_workers, token=None, max_tasks=None):
     """A new executor of ``max_workers`` processes made by ``ctx``, whose processes run
-    ``ipc_spec.ops.pool.init(owner, token)`` first; ``max_tasks``: ``max_tasks_per_child``."""
+    ``ipc_spec.ops.pool.init(owner, token)`` first; ``max_tasks``: ``max_tasks_per_child``. For
+    the reusable flavour (:class:`Reusable`), loky's reusable executor with those arguments."""
+    if isinstance(ctx, Reusable):
+        if not is_loky(ctx.ctx) and getattr(ctx.ctx, "get_reusable_executor", None) is None:
+            raise NotApplicable("get_reusable_executor is loky's, and %s.%s is not a loky "
+                                "context" % (type(ctx.ctx).__module__, type(ctx.ctx).__name__))
+        if max_tasks is not None:
+            raise NotApplicable("loky's get_reusable_executor takes no max_tasks_per_child")
+        _process._become_parent(ctx.ctx)
+        return _reusable(ctx.ctx, max_workers, (os.getpid(), token))
     if not _applies(ctx):
         raise NotApplicable("%s.%s is not a multiprocessing context: concurrent.futures' "
                             "mp_context is documented as one, and the implementation has no "
@@ -65,6 +92,8 @@ def make(ctx, max_workers, token=None, max_tasks=None):
 
 
 def _executor(ctx, max_workers):
+    if isinstance(ctx, Reusable):  # loky's one per thread, resized to max_workers
+        return make(ctx, max_workers)
     executor = _shared.get(max_workers)
     if executor is None:
         executor = _shared[max_workers] = make(ctx, max_workers)
@@ -290,3 +319,24 @@ def isolated(ctx, within, function, *args):
         listener.close()
     child.join()
     return got
+
+
+def reusable(ctx, sizes, within):
+    """``get_reusable_executor(size, ...)`` for each size in turn, with the same other arguments,
+    each running one task; then one of its processes killed inside a task (:func:`die`) and
+    ``get_reusable_executor`` asked again, running a task.
+
+    Returns ``[per size: [the same object as the first, the task's outcome], the killed task's
+    outcome, whether the last is another object, its task's outcome]``."""
+    if not isinstance(ctx, Reusable):
+        raise NotApplicable("the property is the reusable flavour's")
+    first = make(ctx, sizes[0])
+    rounds = []
+    for size in sizes:
+        executor = make(ctx, size)
+        rounds.append([executor is first, _outcome(
+            lambda: executor.submit(_pool.task, (size, 0.0, None)).result(within))])
+    killed = _outcome(lambda: executor.submit(die, "kill").result(within))
+    after = make(ctx, sizes[-1])
+    return [rounds, killed, after is not first,
+            _outcome(lambda: after.submit(_pool.task, (7, 0.0, None)).result(within))]

@@ -38,6 +38,17 @@ makes the executor and calls it is a kit worker. What the kit checks:
   before it will exit and be replaced with a fresh worker process" (3.11; "incompatible with the
   fork start method": not checked under fork).
 
+loky's ``get_reusable_executor`` (the ``reusable`` flavour, ``--ipc-impl=loky.backend``; rows
+``reusable:executor.*``) runs the same properties but ``max_tasks_per_child`` (it takes none),
+and one more:
+
+- ``executor.reusable``: "Return the current ReusableExecutor instance for the current thread.
+  Start a new instance if it has not been started already or if the previous instance was left in
+  a broken state. If the previous instance does not have the requested number of workers, the
+  executor is dynamically resized": asked again with the same other arguments, for any number of
+  workers, it is the same object, and runs calls; once a process of it died inside a call (whose
+  future raises BrokenProcessPool), it is another object, which runs calls.
+
 No documented reset: results hold of the next example's too, so one executor per size per kit
 worker serves every example of the result properties (the object of an example is the
 implementation's context); the properties about the executor's own life make their own.
@@ -48,7 +59,7 @@ happens to a task running when its process is killed beyond its future's BrokenP
 """
 
 from . import declare, expect, late
-from .pool import only_op, shown, tasks_per_process
+from .pool import only_op, result_of, shown, tasks_per_process
 
 CLAUSES = declare(
     "executor",
@@ -57,6 +68,8 @@ CLAUSES = declare(
            "exception() returns it",
     callbacks="a done callback is called once, with its future, in the process that added it; "
               "at once when added to a future already done",
+    reusable="get_reusable_executor returns the same executor, resized, while its other "
+             "arguments are the same, and a new one once it was broken; each runs calls",
     map_order="map() gives one result per item, the call's, in the items' order",
     timeout="result(timeout) and map(timeout)'s next() of an unfinished call raise TimeoutError "
             "not before the timeout and within LATE after it",
@@ -207,3 +220,24 @@ def check_workers(history, max_workers, token, max_tasks, tasks, within, what):
                        what, pid, count, max_tasks), history, [op])
     expect(gone_after is not None, "executor.shutdown", "%s: a process still ran LATE (%g s) "
            "after shutdown(wait=True) returned" % (what, late()), history, [op])
+
+
+def check_reusable(history, sizes, what):
+    """The record of ``ipc_spec.ops.executor.reusable``."""
+    prop = "executor.reusable"
+    op = only_op(history, prop, what)
+    rounds, killed, renewed, last = op.result
+    for size, (same, outcome) in zip(sizes, rounds):
+        expect(same is True, prop, "%s: get_reusable_executor(%d) returned another executor "
+               "than get_reusable_executor(%d), the same other arguments, nothing broken" % (
+                   what, size, sizes[0]), history, [op])
+        expect(list(outcome) == ["value", result_of(size)], prop, "%s: a call through "
+               "get_reusable_executor(%d) %s, expected it to return %r" % (
+                   what, size, shown(outcome), result_of(size)), history, [op])
+    expect(killed[0] == "error" and "BrokenProcessPool" in killed[3], prop,
+           "%s: the call whose process died %s, expected BrokenProcessPool" % (
+               what, shown(killed)), history, [op])
+    expect(renewed is True, prop, "%s: get_reusable_executor() returned the broken executor "
+           "again" % what, history, [op])
+    expect(list(last) == ["value", result_of(7)], prop, "%s: a call through the new executor "
+           "%s, expected it to return %r" % (what, shown(last), result_of(7)), history, [op])

@@ -16,6 +16,7 @@ from hypothesis import example, given
 from hypothesis import strategies as st
 
 from ipc_spec.authoring import Make, checks, macro, property_settings, share_of_profile
+from ipc_spec.ops.executor import Reusable
 from ipc_spec.ops.pool import ERRORS
 from ipc_spec.specs import executor as spec
 from ipc_spec.specs import late
@@ -35,16 +36,40 @@ context.clause = "executor"
 CONTEXT = Make(context).recycled_by(spec.reset, often=True)
 
 
+def reusable(ctx):
+    """The context marked for loky's ``get_reusable_executor`` (``ops.executor.Reusable``)."""
+    return Reusable(ctx)
+
+
+reusable.clause = "executor"
+REUSABLE = Make(reusable).recycled_by(spec.reset, often=True)
+
+
+class Native(object):
+    """``ProcessPoolExecutor`` over the context (loky's own for loky's contexts)."""
+
+    name = "native"
+    context = CONTEXT
+
+
+class ReusableFlavour(object):
+    """loky's ``get_reusable_executor(max_workers, context=ctx, ...)``: one executor per thread,
+    resized and reused; it takes no ``max_tasks_per_child``."""
+
+    name = "reusable"
+    context = REUSABLE
+
+
 def step(function, *args):
     """The step ``ctx.executor:<function>!(...)``: ``ipc_spec.ops.executor.<function>``."""
     return macro("ctx", "executor:" + function, *args)
 
 
-def run(env, the_step):
+def run(env, the_step, obj=CONTEXT):
     """Run ``the_step`` in process 0; skip the test for a context that is not a multiprocessing
     context (``ops.executor.NotApplicable``: multiprocess's and billiard's have no executor)."""
-    env.provision([CONTEXT], 1)
-    history = env.run({"ctx": CONTEXT}, [[the_step]])
+    env.provision([obj], 1)
+    history = env.run({"ctx": obj}, [[the_step]])
     op = history.of(0)[-1]
     if op.error == "NotApplicable":
         pytest.skip(op.message)
@@ -69,8 +94,13 @@ def tasks(draw, max_size=8, fails=False):
     return [(v, draw(st.sampled_from(DELAYS)), draw(fail)) for v in values]
 
 
-class TestExecutor(object):
-    """ProcessPoolExecutor: the standard library's over the implementation's context, or loky's."""
+class ExecutorProperties(object):
+    """The executor properties, for any flavour (class attribute ``flavour``)."""
+
+    flavour = Native
+
+    def _run(self, env, the_step):
+        return run(env, the_step, self.flavour.context)
 
     @checks("executor.submit", "executor.errors", "executor.callbacks")
     @property_settings()
@@ -81,7 +111,7 @@ class TestExecutor(object):
         raises its exception again (``exception()`` returns it), and its callback was called
         once, with it, in the calling process; a callback added to a done future is called at
         once."""
-        history = run(ipc_env, step("submit", size, items))
+        history = self._run(ipc_env, step("submit", size, items))
         spec.check_submit(history, items, pool_spec.expected_outcome,
                           "ProcessPoolExecutor(%d)" % size)
 
@@ -92,7 +122,7 @@ class TestExecutor(object):
     def test_map(self, ipc_env, size, chunksize, items):
         """``map()`` of 0-12 calls (each with a drawn short sleep, so they end in varying orders)
         with a drawn chunksize: one result per call, in order."""
-        history = run(ipc_env, step("map", size, items, chunksize))
+        history = self._run(ipc_env, step("map", size, items, chunksize))
         spec.check_map(history, items, [pool_spec.result_of(v) for v, _, _ in items],
                        "ProcessPoolExecutor(%d).map(..., chunksize=%d)" % (size, chunksize))
 
@@ -105,9 +135,10 @@ class TestExecutor(object):
         after); let go, the call ends and the executor goes on."""
         what = "ProcessPoolExecutor(%d)" % size
         if through_map:
-            spec.check_map_timeout(run(ipc_env, step("map_timeout", size, timeout)), timeout, what)
+            spec.check_map_timeout(self._run(ipc_env, step("map_timeout", size, timeout)),
+                                   timeout, what)
         else:
-            spec.check_result_timeout(run(ipc_env, step("result_timeout", size, timeout)),
+            spec.check_result_timeout(self._run(ipc_env, step("result_timeout", size, timeout)),
                                       timeout, what)
 
     @checks("executor.shutdown")
@@ -119,7 +150,7 @@ class TestExecutor(object):
         its result or cancelled (only with cancel_futures), its processes have exited, and a
         later ``submit()`` raises RuntimeError."""
         cancel = cancel and sys.version_info >= (3, 9) and not is_loky(ipc_env)
-        history = run(ipc_env, step("shutdown", size, delays, cancel, late()))
+        history = self._run(ipc_env, step("shutdown", size, delays, cancel, late()))
         spec.check_shutdown(history, cancel, "ProcessPoolExecutor(%d), shutdown(wait=True%s)" % (
             size, ", cancel_futures=True" if cancel else ""))
 
@@ -132,7 +163,7 @@ class TestExecutor(object):
         (``os._exit(3)``, or SIGKILL): every future raises BrokenProcessPool within LATE, and a
         later ``submit()`` raises BrokenExecutor."""
         within = bound(ipc_env)
-        history = run(ipc_env, step("broken", size, pending, how, within))
+        history = self._run(ipc_env, step("broken", size, pending, how, within))
         spec.check_broken(history, within, "ProcessPoolExecutor(%d), a call that %s" % (
             size, "calls os._exit(3)" if how == "exit" else "SIGKILLs its process"))
 
@@ -145,7 +176,7 @@ class TestExecutor(object):
         once, with the token; no more processes than max_workers ran calls; after
         ``shutdown()`` they have all exited."""
         within = bound(ipc_env)
-        history = run(ipc_env, step("workers", size, token, None, delays, within))
+        history = self._run(ipc_env, step("workers", size, token, None, delays, within))
         spec.check_workers(history, size, token, None, len(delays), within,
                            "ProcessPoolExecutor(%d, initializer, (%r,))" % (size, token))
 
@@ -167,7 +198,30 @@ class TestExecutor(object):
             pytest.skip("max_tasks_per_child is documented as incompatible with the fork start "
                         "method")
         within = bound(ipc_env)
-        history = run(ipc_env, step("isolated", ipc_env.deadline / 2, "workers", size, 7,
+        history = self._run(ipc_env, step("isolated", ipc_env.deadline / 2, "workers", size, 7,
                                     max_tasks, delays, within))
         spec.check_workers(history, size, 7, max_tasks, len(delays), within,
                            "ProcessPoolExecutor(%d, max_tasks_per_child=%d)" % (size, max_tasks))
+
+
+class TestExecutor(ExecutorProperties):
+    """ProcessPoolExecutor: the standard library's over the implementation's context, or loky's."""
+
+    flavour = Native
+
+
+class TestReusableExecutor(ExecutorProperties):
+    """loky's get_reusable_executor (skipped for contexts that are not loky's)."""
+
+    flavour = ReusableFlavour
+    test_max_tasks_per_child = None  # loky's reusable executor takes no max_tasks_per_child
+
+    @checks("executor.reusable")
+    @share_of_profile(SHARE)
+    @given(st.lists(st.sampled_from(SIZES), min_size=1, max_size=4))
+    def test_reusable(self, ipc_env, sizes):
+        """``get_reusable_executor(n)`` for 1-4 drawn sizes in turn, the other arguments the same:
+        always the same executor, each running a call; once one of its processes died inside a
+        call (BrokenProcessPool), ``get_reusable_executor`` gives a new one, which runs calls."""
+        history = self._run(ipc_env, step("reusable", sizes, bound(ipc_env)))
+        spec.check_reusable(history, sizes, "get_reusable_executor")

@@ -193,3 +193,44 @@ class IgnoresMaxTasks(ProcessPoolExecutor):
 
     def __init__(self, max_workers=None, max_tasks_per_child=None, **kwargs):
         ProcessPoolExecutor.__init__(self, max_workers, **kwargs)
+
+
+# -- loky's get_reusable_executor (the reusable flavour) -------------------------------------------
+
+
+class _Reusable(object):
+    """A broken ``get_reusable_executor(max_workers, context, **kwargs)``, over loky's own
+    ``ProcessPoolExecutor`` and ``"loky"`` context (pickles by name)."""
+
+    made = []  # in the kit worker: the executors made, the last one current
+
+    def __call__(self, real, max_workers, context=None, **kwargs):
+        raise NotImplementedError
+
+    def new(self, max_workers, **kwargs):
+        import loky
+        from loky.backend import get_context
+
+        executor = loky.ProcessPoolExecutor(max_workers, context=get_context("loky"), **kwargs)
+        self.made.append(executor)
+        return executor
+
+
+class _NotReused(_Reusable):
+    """Each call shuts the last executor down and makes a new one."""
+
+    def __call__(self, real, max_workers, context=None, **kwargs):
+        while self.made:
+            self.made.pop().shutdown(wait=True)
+        return self.new(max_workers, **kwargs)
+
+
+class _BrokenReused(_Reusable):
+    """The first executor is returned for ever, broken or not."""
+
+    def __call__(self, real, max_workers, context=None, **kwargs):
+        return self.made[0] if self.made else self.new(max_workers, **kwargs)
+
+
+not_reused = Broken("executor.NotReused", get_reusable_executor=_NotReused())
+broken_reused = Broken("executor.BrokenReused", get_reusable_executor=_BrokenReused())
