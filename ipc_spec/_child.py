@@ -303,9 +303,9 @@ def serve(index, crew, address, board_path, bank, owner=None):
         try:
             message = _wire.recv(conn)
         except (EOFError, OSError):
-            return
+            return _run_leave_hooks()
         if message is None:
-            return
+            return _run_leave_hooks()
         interrupted = False
         try:
             names, program = message[:2]
@@ -336,10 +336,29 @@ def serve(index, crew, address, board_path, bank, owner=None):
         if interrupted:  # as a program ends on an uncaught KeyboardInterrupt: exit status 1
             sys.exit(1)
         if _leaving:
-            return
+            return _run_leave_hooks()
 
 
 _leaving = []
+#: What an operation asked to be done before this worker leaves the normal way (:func:`at_leave`).
+_leave_hooks = []
+
+
+def _run_leave_hooks():
+    for hook in _leave_hooks:
+        try:
+            hook()
+        except Exception:
+            pass
+
+
+def at_leave(hook):
+    """Call ``hook()`` before this worker leaves the normal way (told to, or its harness gone;
+    once, whatever it raises): for an
+    operation that keeps something whose end a normal exit would wait for (an executor's
+    processes, which ``multiprocessing`` joins at exit)."""
+    if hook not in _leave_hooks:
+        _leave_hooks.append(hook)
 
 
 def op_leave(obj):

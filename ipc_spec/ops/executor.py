@@ -17,13 +17,31 @@ import signal
 import socket
 import tempfile
 import time
+import weakref
 
 from .. import _wire
-from .._child import clock
+from .._child import at_leave, clock
 from . import pool as _pool
 from . import process as _process
 
 _shared = {}  # max_workers -> this worker's executor of that size
+_made = weakref.WeakSet()  # every executor make() gave that may still run
+
+
+def _shutdown_made():
+    """Before the worker leaves: ``shutdown()`` of every executor it made. Its processes are
+    non-daemonic children, which ``multiprocessing`` joins as the worker exits, before the
+    executor's own exit hook (a ``threading`` one) could tell them to end: the worker would wait
+    for ever (until the host kills it)."""
+    for executor in list(_made):
+        executor.shutdown(wait=True)
+    _shared.clear()
+
+
+def _kept(executor):
+    _made.add(executor)
+    at_leave(_shutdown_made)
+    return executor
 
 
 def is_loky(ctx):
@@ -71,7 +89,7 @@ def make(ctx, max_workers, token=None, max_tasks=None):
         if max_tasks is not None:
             raise NotApplicable("loky's get_reusable_executor takes no max_tasks_per_child")
         _process._become_parent(ctx.ctx)
-        return _reusable(ctx.ctx, max_workers, (os.getpid(), token))
+        return _kept(_reusable(ctx.ctx, max_workers, (os.getpid(), token)))
     if not _applies(ctx):
         raise NotApplicable("%s.%s is not a multiprocessing context: concurrent.futures' "
                             "mp_context is documented as one, and the implementation has no "
@@ -83,12 +101,12 @@ def make(ctx, max_workers, token=None, max_tasks=None):
         kwargs["max_tasks_per_child"] = max_tasks
     own = getattr(ctx, "ProcessPoolExecutor", None)  # an implementation's own (a broken one's)
     if own is not None:
-        return own(max_workers, **kwargs)
+        return _kept(own(max_workers, **kwargs))
     if is_loky(ctx):
         import loky
 
-        return loky.ProcessPoolExecutor(max_workers, context=ctx, **kwargs)
-    return concurrent.futures.ProcessPoolExecutor(max_workers, mp_context=ctx, **kwargs)
+        return _kept(loky.ProcessPoolExecutor(max_workers, context=ctx, **kwargs))
+    return _kept(concurrent.futures.ProcessPoolExecutor(max_workers, mp_context=ctx, **kwargs))
 
 
 def _executor(ctx, max_workers):

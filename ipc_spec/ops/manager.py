@@ -32,6 +32,7 @@ import threading
 import time
 
 from .. import _wire
+from .._child import at_leave
 from . import process as _process
 
 _managers = {}  # id(ctx) -> (ctx, started SyncManager)
@@ -216,7 +217,6 @@ def user_manager(ctx, **kwargs):
 
 
 _serving = []  # this worker's started manager of serve()
-_serving_registered = []
 
 
 def serve(ctx, key):
@@ -226,8 +226,7 @@ def serve(ctx, key):
     _process._become_parent(ctx)
     served = user_manager(ctx, authkey=key)
     served.start(_watch, (os.getpid(),))
-    if not _serving_registered:
-        _serving_registered.append(atexit.register(stop))
+    at_leave(stop)
     _serving.append(served)
     return served.address
 

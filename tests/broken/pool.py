@@ -264,17 +264,25 @@ class EagerImap(Pool):
         return _Listed(Pool.map(self, func, iterable, chunksize))
 
 
+class _ImapWraps(Pool):
+    """imap's iterator is ``wrapper`` (an _Iterator subclass) over the real one."""
+
+    wrapper = _Iterator
+
+    def imap(self, func, iterable, chunksize=1):
+        return self.wrapper(Pool.imap(self, func, iterable, chunksize))
+
+
 class _EarlyNext(_Iterator):
     def next(self, timeout=None):
         return self._real.next(timeout if timeout is None else timeout / 2)
 
 
 @_broken
-class ImapNextEarly(Pool):
+class ImapNextEarly(_ImapWraps):
     """``next(timeout)`` of imap's iterator gives up after half its timeout."""
 
-    def imap(self, func, iterable, chunksize=1):
-        return _EarlyNext(Pool.imap(self, func, iterable, chunksize))
+    wrapper = _EarlyNext
 
 
 class _LateNext(_Iterator):
@@ -287,11 +295,10 @@ class _LateNext(_Iterator):
 
 
 @_broken
-class ImapNextLate(Pool):
+class ImapNextLate(_ImapWraps):
     """``next(timeout)`` of imap's iterator raises ``DELAY`` s after its timeout."""
 
-    def imap(self, func, iterable, chunksize=1):
-        return _LateNext(Pool.imap(self, func, iterable, chunksize))
+    wrapper = _LateNext
 
 
 class _LostAsNone(_Result):
