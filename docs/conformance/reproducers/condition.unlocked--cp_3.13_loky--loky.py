@@ -2,8 +2,8 @@
 
 Promised: wait(), notify() and notify_all() by a process that does not hold the lock raise.
 
-Found by ipc-spec 0.1.0 (2026-12-02T01:58:49Z) on CPython 3.13.0 on
-Linux-6.18.44-fc-v1045-x86_64-with-glibc2.36 with loky.backend (3.7.0), start method 'loky'.
+Found by ipc-spec 0.1.0 (2026-12-03T20:34:32Z) on CPython 3.13.0 on
+Linux-6.18.44-fc-v1252-x86_64-with-glibc2.36 with loky.backend (3.7.0), start method 'loky'.
 
 The kit saw:
     condition.unlocked: c.notify(2) without holding the lock: expected RuntimeError or
@@ -17,9 +17,7 @@ TypeError before the lock is checked
 The example, as the kit ran it:
   c = condition('RLock')
   phase 1:
-    process 1: c.acquire()
-  phase 2:
-    process 0: c.notify_all(); c.notify(); c.notify(2)
+    process 0: c.notify(2)
 
 Run it with ``python <this file> [--runs N]`` (Python 3.8 or later, or PyPy; it needs only the
 standard library and loky.backend).
@@ -109,19 +107,13 @@ def build(ctx):
 PHASES = [
     # phase 1
     (False, {
-        1: [
-            ('c', 'acquire', (), {}, 0.0, 'c.acquire()'),
-        ],
-    }),
-    # phase 2
-    (False, {
         0: [
-            ('c', 'notify_all', (), {}, 0.0, 'c.notify_all()'),
-            ('c', 'notify', (), {}, 0.0, 'c.notify()'),
             ('c', 'notify', (2,), {}, 0.0, 'c.notify(2)'),
         ],
     }),
 ]
+#: The signals the parent sends during a phase (the kit's faults): none.
+FAULTS = {}
 
 #: Seconds each phase may take before what is still running is killed (SIGKILL).
 DEADLINE = 10.0
@@ -137,7 +129,7 @@ COMPARE = 'named'
 #: The kit's operations: (phase, process, step, text, exception type or None,
 #: outcome).
 KIT_OPS = [
-    (1, 0, 2, 'c.notify(2)', 'TypeError', 'raised TypeError: Condition.notify() takes 1 positional argument but 2 were given'),
+    (0, 0, 0, 'c.notify(2)', 'TypeError', 'raised TypeError: Condition.notify() takes 1 positional argument but 2 were given'),
 ]
 #: Those of KIT_OPS whose result is clock times (enter, exit), by position: compared by
 #: how they overlap, never by their text.
@@ -148,11 +140,12 @@ BOUND = None
 #: For a deadlock: the steps still running at the kit's deadline (phase, process,
 #: step, text).
 KIT_BLOCKED = []
+KIT_FAULTS = []
 
 
 # -- the machinery (the same in every reproducer) ----------------------------------------------
 
-POLL = 0.0005  # seconds between two looks at a gate
+POLL = 0.0005  # seconds between two looks at a gate (or at a process a fault waits for)
 START_TIMEOUT = 60.0  # seconds a process may take to start and receive the objects
 STOP_GRACE = 2.0  # seconds a process may take to exit once the example is over
 PLAIN = (type(None), bool, int, float, complex, str, bytes)
@@ -194,8 +187,10 @@ def outcome_of(error, message, result):
     return "raised %s%s" % (error, ": " + message if message else "")
 
 
-def run_step(objects, step):
-    """Run one step as the kit's workers do: (start, end, exception type or None, outcome)."""
+def run_step(objects, step, started=None, guard=None):
+    """Run one step as the kit's workers do: (start, end, exception type or None, outcome).
+    ``started(start)`` is called just before the call (the parent sends a fault by it); ``guard``
+    is the Interruptible of a process a SIGINT may strike: armed during the call alone."""
     name, call, args, kwargs, pause = step[:5]
     if pause:
         time.sleep(pause)
@@ -203,7 +198,11 @@ def run_step(objects, step):
     args = [objects[a.name] if type(a) is Ref else a for a in args]
     kwargs = dict((k, objects[v.name] if type(v) is Ref else v) for k, v in kwargs.items())
     start = clock()
+    if started is not None:
+        started(start)
     try:
+        if guard is not None:
+            guard.armed = True
         if call == "pause":
             result = None
         elif call.startswith("@"):
@@ -216,8 +215,12 @@ def run_step(objects, step):
                 result = getattr(obj, call[1:])
         else:
             result = getattr(obj, call)(*args, **kwargs)
+        if guard is not None:
+            guard.armed = False
         error, message = None, ""
-    except Exception as exc:  # the step's outcome, recorded
+    except (Exception, KeyboardInterrupt) as exc:  # the step's outcome, recorded
+        if guard is not None:
+            guard.armed = False
         result, error, message = None, type(exc).__name__, str(exc)[:500]
     end = clock()
     return start, end, error, outcome_of(error, message, result)
@@ -258,21 +261,43 @@ def worker(number, objects, programs, folder):
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND)
     note(fd, "ready", os.getpid())  # the objects reached this process
     stop = os.path.join(folder, "stop")
-    for phase, program in programs:
+    for phase, program, fault in programs:
         if not await_file(os.path.join(folder, "go-%d" % phase), stop):
             return
+        guard = started = None
+        if fault is not None:  # the parent may send it a signal: it notes each call as it begins
+            guard = Interruptible()
+            signal.signal(signal.SIGINT, guard)
         for index, step in enumerate(program):
-            if step[1] == "die":  # fault injection: SIGKILL, after the pause
+            if fault is not None:
+                started = lambda at: note(fd, "call", phase, index, at)
+                if fault[3] == "before" and fault[1] == index and not guard.hit:
+                    note(fd, "parked", phase, index, clock())
+                    try:
+                        park(guard)
+                    except KeyboardInterrupt:
+                        pass
+            if guard is not None and guard.hit:  # a SIGINT between steps, or while parked
+                start = end = clock()
+                error, outcome = "KeyboardInterrupt", "raised KeyboardInterrupt: before the step began"
+            elif step[1] == "die":  # fault injection: SIGKILL, after the pause
                 if step[4]:
                     time.sleep(step[4])
                 mark("died")
             else:
-                start, end, error, outcome = run_step(objects, step)
+                start, end, error, outcome = run_step(objects, step, started, guard)
             while _marks:
                 note(fd, "mark", *_marks.pop(0))
             if step[1] == "die":
                 os.kill(os.getpid(), signal.SIGKILL)
             note(fd, "op", phase, index, start, end, error, outcome)
+            if guard is not None and guard.hit:
+                break
+        if guard is not None:
+            signal.signal(signal.SIGINT, signal.SIG_IGN)
+            if guard.hit:  # it stops, as a program does on an uncaught KeyboardInterrupt
+                note(fd, "interrupted", phase, guard.hit[0])
+                sys.exit(1)
         note(fd, "done", phase)
         open(os.path.join(folder, "done-%d-%d" % (phase, number)), "w").close()
         if any(step[1] == "@leave" for step in program):
@@ -282,7 +307,7 @@ def worker(number, objects, programs, folder):
 
 def read_record(path):
     """What a process appended to its record: ``{"op": [...], "mark": [...], "done": [...]}``."""
-    record = {"op": [], "mark": [], "done": []}
+    record = {"op": [], "mark": [], "done": [], "call": [], "parked": [], "interrupted": []}
     try:
         with open(path) as f:
             for line in f:
@@ -331,6 +356,11 @@ class Run(object):
         self.fates = []  # (process, pid, what happened to it)
         self.marks = []  # (time, process, label)
         self.pids = []
+        self.gone = {}  # (phase, process) -> when the parent saw it ended before its program did
+        self.hung = set()  # the processes still running at the deadline
+        self.struck = {}  # (phase, process) -> (fault, when sent, where the parent saw it then)
+        self.unsent = {}  # (phase, process) -> (fault, why it was not sent)
+        self.where = {}  # (phase, process) -> where its fault struck, as the kit says it
         self.error = None  # why the example could not run
         self.unstarted = False  # whether that is a process the implementation could not start
 
@@ -376,7 +406,8 @@ def start_group(ctx, group, objects, folder, procs, run):
     objects, else why not."""
     numbers = sorted(set(i for phase in group for i in PHASES[phase][1]))
     for i in numbers:
-        programs = [(phase, PHASES[phase][1][i]) for phase in group if i in PHASES[phase][1]]
+        programs = [(phase, PHASES[phase][1][i], fault_of(phase, i)) for phase in group
+                    if i in PHASES[phase][1]]
         proc = ctx.Process(target=worker, args=(i, objects, programs, folder),
                            name="process-%d" % i)
         proc.daemon = True
@@ -398,9 +429,16 @@ def start_group(ctx, group, objects, folder, procs, run):
     return None
 
 
+def fault_of(phase, number):
+    """The fault that may strike process ``number`` in ``phase``, or None."""
+    return next((f for f in FAULTS.get(phase, ()) if f[0] == number), None)
+
+
 def run_phase(phase, procs, folder, run):
     """Open ``phase`` to its processes and wait until each has run its program or ended, or the
-    deadline passes (then kill them all). True if it passed."""
+    deadline passes (then kill them all), sending the phase's faults when they are due. True if
+    it passed."""
+    nemesis = Nemesis(phase, procs, folder, run) if FAULTS.get(phase) else None
     run.opened[phase] = go = clock()
     if run.origin is None:
         run.origin = go
@@ -408,19 +446,27 @@ def run_phase(phase, procs, folder, run):
     waiting = set(PHASES[phase][1])
     delay = POLL
     while waiting:
+        if nemesis is not None:
+            nemesis.poll()
         for i in list(waiting):
             done = os.path.join(folder, "done-%d-%d" % (phase, i))
-            if os.path.exists(done) or not procs[i].is_alive():
+            if os.path.exists(done):
                 waiting.discard(i)
-        if not waiting:
-            return False
-        if clock() > go + DEADLINE:
+            elif not procs[i].is_alive():
+                waiting.discard(i)
+                run.gone[(phase, i)] = clock()
+        late = clock() > go + DEADLINE
+        if waiting and late:
             run.deadline = (phase, go + DEADLINE)
-            for proc in procs.values():
+            for i, proc in procs.items():
                 if proc.is_alive():
+                    run.hung.add(i)
                     os.kill(proc.pid, signal.SIGKILL)
-            return True
-        time.sleep(delay)
+        if not waiting or late:
+            if nemesis is not None:
+                nemesis.finish()
+            return bool(waiting)
+        time.sleep(POLL if nemesis is not None and nemesis.pending else delay)
         delay = min(2 * delay, 0.005)
     return False
 
@@ -443,14 +489,25 @@ def end_group(group, procs, folder, run, grace):
             run.marks.append((at, i, label))
         died = any(label == "died" for label, at in record["mark"])
         killed = run.deadline is not None and run.deadline[0] in group
-        if killed and not died:
+        if killed and i in run.hung:
             phase = run.deadline[0]
             if PHASES[phase][1].get(i) and phase not in record["done"]:
                 index = len([k for k in run.ops if k[:2] == (phase, i)])
                 since = run.ops[(phase, i, index - 1)][1] if index else run.opened[phase]
                 run.blocked[(phase, i)] = (index, since)
+        struck = [(phase, run.struck[(phase, i)]) for phase in group if (phase, i) in run.struck]
+        fault = struck[0][1][0] if struck else None
+        ended = (fault is not None and proc.exitcode == -getattr(signal, fault[2]) and not late
+                 and i not in run.hung)
+        if struck:
+            strike(run, struck[0][0], i, struck[0][1], record, ended)
         if died:
             fate = "killed itself (planned SIGKILL)"
+        elif ended:
+            fate = "ended by the %s of its fault (%s)" % (fault[2], fault[5])
+        elif (fault is not None and fault[2] == "SIGINT" and record["interrupted"]
+              and proc.exitcode == 1):
+            fate = "stopped after the KeyboardInterrupt of its fault (%s): exit code 1" % fault[5]
         elif late:
             fate = "did not exit within %.0f s after the example: killed (SIGKILL)" % grace
         elif killed and proc.exitcode == -signal.SIGKILL:
@@ -462,6 +519,15 @@ def end_group(group, procs, folder, run, grace):
         run.fates.append((i, proc.pid, fate))
 
 
+def struck_in(run, phase, proc):
+    """The fault that struck ``proc`` in ``phase`` or in an earlier phase of the same processes,
+    or None."""
+    for (p, i), sent in run.struck.items():
+        if i == proc and p <= phase and not any(PHASES[q][0] for q in range(p + 1, phase + 1)):
+            return sent[0]
+    return None
+
+
 def describe(run, phase, proc, index):
     """What step ``index`` of process ``proc`` in ``phase`` did in ``run``."""
     op = run.ops.get((phase, proc, index))
@@ -469,6 +535,9 @@ def describe(run, phase, proc, index):
         return op[3]
     if run.blocked.get((phase, proc), (None,))[0] == index:
         return "still running at the deadline"
+    fault = struck_in(run, phase, proc)
+    if fault is not None:
+        return "did not run (the process was struck: %s)" % fault[5]
     return "did not run"
 
 
@@ -594,8 +663,12 @@ def print_run(run):
                         (run.deadline[1] - origin) * 1e3, step[5], flag))
                 elif step[1] == "die" and proc in died:
                     print("      [%8.1f ms] %s" % ((died[proc] - origin) * 1e3, step[5]))
+                elif struck_in(run, phase, proc) is not None:
+                    print("      (not run: the process was struck) %s" % step[5])
                 else:
                     print("      (not run) %s" % step[5])
+        for f in FAULTS.get(phase, ()):
+            print("    fault: %s" % f[5])
     for at, proc, label in sorted(run.marks):
         if label != "died":
             print("  process %d marked %r at %.1f ms" % (proc, label, (at - origin) * 1e3))
@@ -651,6 +724,10 @@ def run_all(ctx, runs):
         if number == 0:
             print("This run (times in ms from the example's start):")
             print_run(run)
+            if FAULTS:
+                print("The faults (where they struck is shown, not compared):")
+                for line in fault_lines(run):
+                    print("  " + line)
             print("Compared with the kit's run:")
             for line in lines:
                 print("  " + line)
@@ -658,7 +735,7 @@ def run_all(ctx, runs):
             print("run %d: %s" % (number + 1, "; ".join(summary)))
         if number == 0 or same and shown_in == 1:
             first = summary  # the first run's, or the first that showed the divergence
-        if same and COMPARE == "blocked":  # one hang shows it: no need to wait for more
+        if same and (COMPARE == "blocked" or FAULTS):  # one hang, or one strike, shows it
             runs = number + 1
             break
     if shown_in:

@@ -3,16 +3,13 @@
 Promised: the same with items larger than the pipe buffer, which the producer may leave half
 written.
 
-Found by ipc-spec 0.1.0 (2026-12-02T01:19:55Z) on CPython 3.13.0 on
-Linux-6.18.44-fc-v1045-x86_64-with-glibc2.36 with multiprocessing (stdlib, Python 3.13.0), start
+Found by ipc-spec 0.1.0 (2026-12-03T19:55:23Z) on CPython 3.13.0 on
+Linux-6.18.44-fc-v1252-x86_64-with-glibc2.36 with multiprocessing (stdlib, Python 3.13.0), start
 method 'fork'.
 
 The kit saw:
-    FlakyFailure: Hypothesis
-    test_queue_producer_killed_mid_message(self=<ipc_spec.suite.test_faults.TestFaults object at
-    0x7f0a569eeed0>, ipc_env=<ipc_spec.harness.Env object at 0x7f0a56691ae0>, sizes=[70000],
-    death=0.0, timeout=0.005) produces unreliable results: Failed on the first call but did not
-    on a subsequent one (1 sub-exception)
+    Deadlock: the example did not finish within 0.881 s under start method 'fork'; the workers
+    were killed (an eighth of the 7.05 s deadline: a known divergence)
 
 Known divergence: Queue.get(timeout) blocks for ever, past its timeout, once a producer was
 killed while its feeder thread was writing a message larger than the pipe buffer; the
@@ -22,15 +19,21 @@ guidelines, "Avoid terminating processes") (https://github.com/python/cpython/is
 The example, as the kit ran it:
   q = Queue()
   phase 1:
-    process 0: q.put(b'0:xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx... (70002 long)); SIGKILL
+    process 0: q.put(b'0:xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx... (70002 long));
+    q.put(b'1:xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx... (70002 long)); pause(0.005)
+    fault: SIGKILL process 0 1 ms into step 2
   phase 2:
-    process 1: q.get(timeout=0.005); q.get(timeout=0.005)
+    process 1: q.get(timeout=0.01); q.get(timeout=0.01); q.get(timeout=0.01)
 
 Run it with ``python <this file> [--runs N]`` (Python 3.8 or later, or PyPy; it needs only the
 standard library).
 It runs the example with plain calls of the implementation, prints what each process did, and
 exits 1 when the divergence shows (the steps that were blocked at the kit's deadline are blocked
 again), 0 when it does not, 2 when the example could not run.
+
+The parent sends the example's fault (SIGKILL process 0 1 ms into step 2) with os.kill when the
+struck process's record says the moment has come, as the kit's harness did; a struck process
+runs nothing after the step it was struck in, and the steps it did not run are not compared.
 """
 
 import argparse
@@ -54,7 +57,7 @@ METHOD = 'fork'
 IMPLEMENTATION = 'multiprocessing stdlib, Python 3.13.0'
 CLAUSE = 'faults.queue_producer_killed_mid_message'
 PROMISE = 'the same with items larger than the pipe buffer, which the producer may leave half written'
-SEEN = 'FlakyFailure: Hypothesis test_queue_producer_killed_mid_message(self=<ipc_spec.suite.test_faults.TestFaults object at 0x7f0a569eeed0>, ipc_env=<ipc_spec.harness.Env object at 0x7f0a56691ae0>, sizes=[70000], death=0.0, timeout=0.005) produces unreliable results: Failed on the first call but did not on a subsequent one (1 sub-exception)'
+SEEN = "Deadlock: the example did not finish within 0.881 s under start method 'fork'; the workers were killed (an eighth of the 7.05 s deadline: a known divergence)"
 
 
 def context():
@@ -83,6 +86,218 @@ class Ref(object):
         return "Ref(%r)" % self.name
 
 
+# -- the faults: signals the parent sends, as the kit's harness does ---------------------------
+
+PARK_LIMIT = 120.0  # seconds a process waits before a step for its fault's signal
+BLOCKED_AFTER = 0.005  # without /proc: seconds inside a call after which a process counts as blocked
+
+
+class Interruptible(object):
+    """SIGINT in a process a fault may strike, as the kit's workers take it: raised as
+    KeyboardInterrupt while ``armed`` (inside a call, or waiting for the fault before a step), else
+    only noted in ``hit``; either way the program stops after the step it came in."""
+
+    def __init__(self):
+        self.armed = False
+        self.hit = []
+
+    def __call__(self, signum, frame):
+        self.hit.append(clock())
+        if self.armed:
+            self.armed = False
+            raise KeyboardInterrupt()
+
+
+def park(guard):
+    """Wait before a step for the signal of a fault 'before' it (a SIGINT raises here); after
+    PARK_LIMIT seconds (the parent is gone) go on."""
+    limit = clock() + PARK_LIMIT
+    guard.armed = True
+    try:
+        while clock() < limit:
+            time.sleep(0.001)
+    finally:
+        guard.armed = False
+
+
+def asleep(pid):
+    """Whether process ``pid``'s main thread is asleep (S or D in /proc/<pid>/stat); None where
+    that cannot be read."""
+    try:
+        with open("/proc/%d/stat" % pid, "rb") as f:
+            state = f.read().rsplit(b")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return None
+    return state in (b"S", b"D")
+
+
+class Follow(object):
+    """The events a process appends to its record, read as they come (those of ``phase``)."""
+
+    def __init__(self, path, phase):
+        self.fd = os.open(path, os.O_RDONLY)
+        self.phase = phase
+        self.rest = b""
+
+    def read(self):
+        data = self.rest
+        while True:
+            chunk = os.read(self.fd, 65536)
+            if not chunk:
+                break
+            data += chunk
+        lines = data.split(b"\n")
+        self.rest = lines.pop()
+        events = []
+        for line in lines:
+            try:
+                event = json.loads(line.decode())
+            except ValueError:
+                continue
+            if event[0] in ("call", "parked", "op", "done", "interrupted") and event[1] == self.phase:
+                events.append(event)
+        return events
+
+    def close(self):
+        os.close(self.fd)
+
+
+class Nemesis(object):
+    """The parent's side of the faults of one phase, as the kit's harness sends them: it follows
+    the record of each process a fault may strike (the steps it begins, waits before and ends) and
+    sends the signal with os.kill when the moment has come (see FAULTS)."""
+
+    def __init__(self, phase, procs, folder, run):
+        self.phase, self.procs, self.run = phase, procs, run
+        self.pending = dict((f[0], f) for f in FAULTS.get(phase, ()) if f[0] in procs)
+        self.follow = dict((i, Follow(os.path.join(folder, "process-%d.jsonl" % i), phase))
+                           for i in self.pending)
+        self.state = dict((i, {"ended": -1, "call": None, "parked": None, "done": False})
+                          for i in self.pending)
+        self.first_asleep = {}  # process -> when first seen asleep inside the step
+
+    def poll(self):
+        """Send each pending fault whose moment has come."""
+        for i, f in list(self.pending.items()):
+            state = self.state[i]
+            for event in self.follow[i].read():
+                if event[0] == "call":
+                    state["call"] = (event[2], event[3])
+                elif event[0] == "parked":
+                    state["parked"] = event[2]
+                elif event[0] == "op":
+                    state["ended"] = event[2]
+                else:
+                    state["done"] = True
+            now = clock()
+            if state["done"]:  # its program is over: too late
+                self.drop(i, "not sent: process %d had finished its program" % i)
+                continue
+            if not self.procs[i].is_alive():
+                self.drop(i, "not sent: process %d had ended" % i)
+                continue
+            step, when, delay = f[1], f[3], f[4]
+            call = state["call"] if state["call"] and state["call"][0] == step else None
+            if state["ended"] >= step:
+                due = True  # the step ended first: strike wherever the process is
+            elif when == "before":
+                due = state["parked"] == step
+            elif call is None:
+                due = False
+            elif when == "after":
+                due = now >= call[1] + delay
+            else:
+                due = self.blocked(i, now, call[1])
+            if due:
+                self.send(i, f, state, call)
+
+    def blocked(self, i, now, since):
+        state = asleep(self.procs[i].pid)
+        if state is None:
+            return now >= since + BLOCKED_AFTER
+        if not state:
+            self.first_asleep.pop(i, None)
+            return False
+        return now - self.first_asleep.setdefault(i, now) >= 0.001
+
+    def send(self, i, f, state, call):
+        del self.pending[i]
+        step = f[1]
+        if state["ended"] >= step:
+            seen = "after step %d had ended" % (state["ended"] + 1)
+        elif call is not None:
+            seen = "inside step %d, %.1f ms after its call began" % (step + 1,
+                                                                   (clock() - call[1]) * 1e3)
+        else:
+            seen = "while it waited before step %d" % (step + 1)
+        at = clock()
+        try:
+            os.kill(self.procs[i].pid, getattr(signal, f[2]))
+        except OSError:
+            pass
+        self.run.struck[(self.phase, i)] = (f, at, seen)
+
+    def drop(self, i, why):
+        f = self.pending.pop(i)
+        self.run.unsent[(self.phase, i)] = (f, why)
+
+    def finish(self):
+        for i, f in list(self.pending.items()):
+            self.drop(i, "never sent: process %d did not get there" % i)
+        for follow in self.follow.values():
+            follow.close()
+
+
+def strike(run, phase, i, sent, record, ended):
+    """Process ``i`` was sent its fault in ``phase``: the step the signal ended (for SIGKILL and
+    SIGTERM, an op that ends when the parent saw the process gone, as in the kit's history), and
+    where it struck, in the kit's words."""
+    f, at, seen = sent
+    program = PHASES[phase][1][i]
+    done = len([k for k in run.ops if k[:2] == (phase, i)])
+    if f[2] == "SIGINT":
+        hit = [k for k in range(done) if run.ops[(phase, i, k)][2] == "KeyboardInterrupt"]
+        if hit:
+            where = "in step %d: %s" % (hit[-1] + 1, program[hit[-1]][5])
+        else:  # swallowed by the call, or after the last step
+            where = "after the program ended" if done == len(program) else "in step %d" % done
+    elif done >= len(program):
+        where = "after the program ended"
+    else:
+        calls = [c for c in record["call"] if c[0] == phase]
+        inside = bool(calls) and calls[-1][1] == done
+        where = "%s step %d: %s" % ("inside" if inside else "before the call of", done + 1,
+                                   program[done][5])
+        if ended:
+            run.ops[(phase, i, done)] = (calls[-1][2] if inside else at, run.gone.get((phase, i), at),
+                                         f[2], "killed by %s %s" % (
+                                             f[2], "inside the call" if inside
+                                             else "before the call began"))
+    run.where[(phase, i)] = where
+
+
+def fault_lines(run):
+    """Where each fault struck in ``run`` (and in the kit's run): lines, not compared."""
+    origin = run.origin or 0.0
+    lines = []
+    for phase, faults in sorted(FAULTS.items()):
+        for f in faults:
+            key = (phase, f[0])
+            if key in run.struck:
+                at, seen = run.struck[key][1:]
+                now = "sent at %.1f ms (%s): it struck %s" % (
+                    (at - origin) * 1e3, seen, run.where.get(key, "(unknown)"))
+            elif key in run.unsent:
+                now = run.unsent[key][1]
+            else:
+                now = "not sent: the phase did not run"
+            kit = [row for row in KIT_FAULTS if tuple(row[:2]) == key]
+            lines.append("fault: %s (phase %d): %s%s" % (
+                f[5], phase + 1, now, "; in the kit's run it struck %s (sent at %.1f ms)" % (
+                    kit[0][3], kit[0][4]) if kit else ""))
+    return lines
+
+
 #: The worker-side operations the steps name ('@name').
 OPERATIONS = {}
 
@@ -108,22 +323,40 @@ PHASES = [
     (False, {
         0: [
             ('q', 'put', (b'0:' + b'x' * 70000,), {}, 0.0, "q.put(b'0:xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx... (70002 long))"),
-            ('', 'die', (), {}, 0.0, 'SIGKILL'),
+            ('q', 'put', (b'1:' + b'x' * 70000,), {}, 0.0, "q.put(b'1:xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx... (70002 long))"),
+            ('', 'pause', (), {}, 0.005, 'pause(0.005)'),
         ],
+        # fault: SIGKILL process 0 1 ms into step 2 (FAULTS)
     }),
     # phase 2
     (False, {
         1: [
-            ('q', 'get', (), {'timeout': 0.005}, 0.0, 'q.get(timeout=0.005)'),
-            ('q', 'get', (), {'timeout': 0.005}, 0.0, 'q.get(timeout=0.005)'),
+            ('q', 'get', (), {'timeout': 0.01}, 0.0, 'q.get(timeout=0.01)'),
+            ('q', 'get', (), {'timeout': 0.01}, 0.0, 'q.get(timeout=0.01)'),
+            ('q', 'get', (), {'timeout': 0.01}, 0.0, 'q.get(timeout=0.01)'),
         ],
     }),
 ]
 
+#: The faults of each phase (by its index): signals the parent sends a process with
+#: os.kill, as the kit's harness did, when that process's record says the moment has
+#: come: (process, step, signal, when, delay, text). 'before': the process waits before
+#: the step until the signal comes; 'after': delay seconds after the step's call began
+#: (wherever the process then is); 'blocked': once the process is inside the step's call
+#: and asleep there (S or D in /proc/<pid>/stat) on two readings 1 ms apart, or at once if
+#: the step ended first. Not sent once the process's program is over. A struck process
+#: runs nothing after the step it was struck in; a SIGINT is the KeyboardInterrupt of
+#: the call it strikes.
+FAULTS = {
+    0: [  # phase 1
+        (0, 1, 'SIGKILL', 'after', 0.001, 'SIGKILL process 0 1 ms into step 2'),
+    ],
+}
+
 #: Seconds each phase may take before what is still running is killed (SIGKILL).
-DEADLINE = 1.771
-#: How often the example runs by default (--runs).
-RUNS = 20
+DEADLINE = 0.896
+#: How often the example runs by default (--runs), at most: the first run that shows the divergence is the last.
+RUNS = 50
 
 # -- what the kit saw --------------------------------------------------------------------------
 
@@ -143,13 +376,18 @@ BOUND = None
 #: For a deadlock: the steps still running at the kit's deadline (phase, process,
 #: step, text).
 KIT_BLOCKED = [
-    (1, 1, 0, 'q.get(timeout=0.005)'),
+    (1, 1, 0, 'q.get(timeout=0.01)'),
+]
+#: Where the kit's faults struck (phase, process, fault, where, sent at ms): shown,
+#: not compared.
+KIT_FAULTS = [
+    (0, 0, 'SIGKILL process 0 1 ms into step 2', 'before the call of step 3: pause(0.005)', 3.696),
 ]
 
 
 # -- the machinery (the same in every reproducer) ----------------------------------------------
 
-POLL = 0.0005  # seconds between two looks at a gate
+POLL = 0.0005  # seconds between two looks at a gate (or at a process a fault waits for)
 START_TIMEOUT = 60.0  # seconds a process may take to start and receive the objects
 STOP_GRACE = 2.0  # seconds a process may take to exit once the example is over
 PLAIN = (type(None), bool, int, float, complex, str, bytes)
@@ -191,8 +429,10 @@ def outcome_of(error, message, result):
     return "raised %s%s" % (error, ": " + message if message else "")
 
 
-def run_step(objects, step):
-    """Run one step as the kit's workers do: (start, end, exception type or None, outcome)."""
+def run_step(objects, step, started=None, guard=None):
+    """Run one step as the kit's workers do: (start, end, exception type or None, outcome).
+    ``started(start)`` is called just before the call (the parent sends a fault by it); ``guard``
+    is the Interruptible of a process a SIGINT may strike: armed during the call alone."""
     name, call, args, kwargs, pause = step[:5]
     if pause:
         time.sleep(pause)
@@ -200,7 +440,11 @@ def run_step(objects, step):
     args = [objects[a.name] if type(a) is Ref else a for a in args]
     kwargs = dict((k, objects[v.name] if type(v) is Ref else v) for k, v in kwargs.items())
     start = clock()
+    if started is not None:
+        started(start)
     try:
+        if guard is not None:
+            guard.armed = True
         if call == "pause":
             result = None
         elif call.startswith("@"):
@@ -213,8 +457,12 @@ def run_step(objects, step):
                 result = getattr(obj, call[1:])
         else:
             result = getattr(obj, call)(*args, **kwargs)
+        if guard is not None:
+            guard.armed = False
         error, message = None, ""
-    except Exception as exc:  # the step's outcome, recorded
+    except (Exception, KeyboardInterrupt) as exc:  # the step's outcome, recorded
+        if guard is not None:
+            guard.armed = False
         result, error, message = None, type(exc).__name__, str(exc)[:500]
     end = clock()
     return start, end, error, outcome_of(error, message, result)
@@ -255,21 +503,43 @@ def worker(number, objects, programs, folder):
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND)
     note(fd, "ready", os.getpid())  # the objects reached this process
     stop = os.path.join(folder, "stop")
-    for phase, program in programs:
+    for phase, program, fault in programs:
         if not await_file(os.path.join(folder, "go-%d" % phase), stop):
             return
+        guard = started = None
+        if fault is not None:  # the parent may send it a signal: it notes each call as it begins
+            guard = Interruptible()
+            signal.signal(signal.SIGINT, guard)
         for index, step in enumerate(program):
-            if step[1] == "die":  # fault injection: SIGKILL, after the pause
+            if fault is not None:
+                started = lambda at: note(fd, "call", phase, index, at)
+                if fault[3] == "before" and fault[1] == index and not guard.hit:
+                    note(fd, "parked", phase, index, clock())
+                    try:
+                        park(guard)
+                    except KeyboardInterrupt:
+                        pass
+            if guard is not None and guard.hit:  # a SIGINT between steps, or while parked
+                start = end = clock()
+                error, outcome = "KeyboardInterrupt", "raised KeyboardInterrupt: before the step began"
+            elif step[1] == "die":  # fault injection: SIGKILL, after the pause
                 if step[4]:
                     time.sleep(step[4])
                 mark("died")
             else:
-                start, end, error, outcome = run_step(objects, step)
+                start, end, error, outcome = run_step(objects, step, started, guard)
             while _marks:
                 note(fd, "mark", *_marks.pop(0))
             if step[1] == "die":
                 os.kill(os.getpid(), signal.SIGKILL)
             note(fd, "op", phase, index, start, end, error, outcome)
+            if guard is not None and guard.hit:
+                break
+        if guard is not None:
+            signal.signal(signal.SIGINT, signal.SIG_IGN)
+            if guard.hit:  # it stops, as a program does on an uncaught KeyboardInterrupt
+                note(fd, "interrupted", phase, guard.hit[0])
+                sys.exit(1)
         note(fd, "done", phase)
         open(os.path.join(folder, "done-%d-%d" % (phase, number)), "w").close()
         if any(step[1] == "@leave" for step in program):
@@ -279,7 +549,7 @@ def worker(number, objects, programs, folder):
 
 def read_record(path):
     """What a process appended to its record: ``{"op": [...], "mark": [...], "done": [...]}``."""
-    record = {"op": [], "mark": [], "done": []}
+    record = {"op": [], "mark": [], "done": [], "call": [], "parked": [], "interrupted": []}
     try:
         with open(path) as f:
             for line in f:
@@ -328,6 +598,11 @@ class Run(object):
         self.fates = []  # (process, pid, what happened to it)
         self.marks = []  # (time, process, label)
         self.pids = []
+        self.gone = {}  # (phase, process) -> when the parent saw it ended before its program did
+        self.hung = set()  # the processes still running at the deadline
+        self.struck = {}  # (phase, process) -> (fault, when sent, where the parent saw it then)
+        self.unsent = {}  # (phase, process) -> (fault, why it was not sent)
+        self.where = {}  # (phase, process) -> where its fault struck, as the kit says it
         self.error = None  # why the example could not run
         self.unstarted = False  # whether that is a process the implementation could not start
 
@@ -373,7 +648,8 @@ def start_group(ctx, group, objects, folder, procs, run):
     objects, else why not."""
     numbers = sorted(set(i for phase in group for i in PHASES[phase][1]))
     for i in numbers:
-        programs = [(phase, PHASES[phase][1][i]) for phase in group if i in PHASES[phase][1]]
+        programs = [(phase, PHASES[phase][1][i], fault_of(phase, i)) for phase in group
+                    if i in PHASES[phase][1]]
         proc = ctx.Process(target=worker, args=(i, objects, programs, folder),
                            name="process-%d" % i)
         proc.daemon = True
@@ -395,9 +671,16 @@ def start_group(ctx, group, objects, folder, procs, run):
     return None
 
 
+def fault_of(phase, number):
+    """The fault that may strike process ``number`` in ``phase``, or None."""
+    return next((f for f in FAULTS.get(phase, ()) if f[0] == number), None)
+
+
 def run_phase(phase, procs, folder, run):
     """Open ``phase`` to its processes and wait until each has run its program or ended, or the
-    deadline passes (then kill them all). True if it passed."""
+    deadline passes (then kill them all), sending the phase's faults when they are due. True if
+    it passed."""
+    nemesis = Nemesis(phase, procs, folder, run) if FAULTS.get(phase) else None
     run.opened[phase] = go = clock()
     if run.origin is None:
         run.origin = go
@@ -405,19 +688,27 @@ def run_phase(phase, procs, folder, run):
     waiting = set(PHASES[phase][1])
     delay = POLL
     while waiting:
+        if nemesis is not None:
+            nemesis.poll()
         for i in list(waiting):
             done = os.path.join(folder, "done-%d-%d" % (phase, i))
-            if os.path.exists(done) or not procs[i].is_alive():
+            if os.path.exists(done):
                 waiting.discard(i)
-        if not waiting:
-            return False
-        if clock() > go + DEADLINE:
+            elif not procs[i].is_alive():
+                waiting.discard(i)
+                run.gone[(phase, i)] = clock()
+        late = clock() > go + DEADLINE
+        if waiting and late:
             run.deadline = (phase, go + DEADLINE)
-            for proc in procs.values():
+            for i, proc in procs.items():
                 if proc.is_alive():
+                    run.hung.add(i)
                     os.kill(proc.pid, signal.SIGKILL)
-            return True
-        time.sleep(delay)
+        if not waiting or late:
+            if nemesis is not None:
+                nemesis.finish()
+            return bool(waiting)
+        time.sleep(POLL if nemesis is not None and nemesis.pending else delay)
         delay = min(2 * delay, 0.005)
     return False
 
@@ -440,14 +731,25 @@ def end_group(group, procs, folder, run, grace):
             run.marks.append((at, i, label))
         died = any(label == "died" for label, at in record["mark"])
         killed = run.deadline is not None and run.deadline[0] in group
-        if killed and not died:
+        if killed and i in run.hung:
             phase = run.deadline[0]
             if PHASES[phase][1].get(i) and phase not in record["done"]:
                 index = len([k for k in run.ops if k[:2] == (phase, i)])
                 since = run.ops[(phase, i, index - 1)][1] if index else run.opened[phase]
                 run.blocked[(phase, i)] = (index, since)
+        struck = [(phase, run.struck[(phase, i)]) for phase in group if (phase, i) in run.struck]
+        fault = struck[0][1][0] if struck else None
+        ended = (fault is not None and proc.exitcode == -getattr(signal, fault[2]) and not late
+                 and i not in run.hung)
+        if struck:
+            strike(run, struck[0][0], i, struck[0][1], record, ended)
         if died:
             fate = "killed itself (planned SIGKILL)"
+        elif ended:
+            fate = "ended by the %s of its fault (%s)" % (fault[2], fault[5])
+        elif (fault is not None and fault[2] == "SIGINT" and record["interrupted"]
+              and proc.exitcode == 1):
+            fate = "stopped after the KeyboardInterrupt of its fault (%s): exit code 1" % fault[5]
         elif late:
             fate = "did not exit within %.0f s after the example: killed (SIGKILL)" % grace
         elif killed and proc.exitcode == -signal.SIGKILL:
@@ -459,6 +761,15 @@ def end_group(group, procs, folder, run, grace):
         run.fates.append((i, proc.pid, fate))
 
 
+def struck_in(run, phase, proc):
+    """The fault that struck ``proc`` in ``phase`` or in an earlier phase of the same processes,
+    or None."""
+    for (p, i), sent in run.struck.items():
+        if i == proc and p <= phase and not any(PHASES[q][0] for q in range(p + 1, phase + 1)):
+            return sent[0]
+    return None
+
+
 def describe(run, phase, proc, index):
     """What step ``index`` of process ``proc`` in ``phase`` did in ``run``."""
     op = run.ops.get((phase, proc, index))
@@ -466,6 +777,9 @@ def describe(run, phase, proc, index):
         return op[3]
     if run.blocked.get((phase, proc), (None,))[0] == index:
         return "still running at the deadline"
+    fault = struck_in(run, phase, proc)
+    if fault is not None:
+        return "did not run (the process was struck: %s)" % fault[5]
     return "did not run"
 
 
@@ -591,8 +905,12 @@ def print_run(run):
                         (run.deadline[1] - origin) * 1e3, step[5], flag))
                 elif step[1] == "die" and proc in died:
                     print("      [%8.1f ms] %s" % ((died[proc] - origin) * 1e3, step[5]))
+                elif struck_in(run, phase, proc) is not None:
+                    print("      (not run: the process was struck) %s" % step[5])
                 else:
                     print("      (not run) %s" % step[5])
+        for f in FAULTS.get(phase, ()):
+            print("    fault: %s" % f[5])
     for at, proc, label in sorted(run.marks):
         if label != "died":
             print("  process %d marked %r at %.1f ms" % (proc, label, (at - origin) * 1e3))
@@ -648,6 +966,10 @@ def run_all(ctx, runs):
         if number == 0:
             print("This run (times in ms from the example's start):")
             print_run(run)
+            if FAULTS:
+                print("The faults (where they struck is shown, not compared):")
+                for line in fault_lines(run):
+                    print("  " + line)
             print("Compared with the kit's run:")
             for line in lines:
                 print("  " + line)
@@ -655,7 +977,7 @@ def run_all(ctx, runs):
             print("run %d: %s" % (number + 1, "; ".join(summary)))
         if number == 0 or same and shown_in == 1:
             first = summary  # the first run's, or the first that showed the divergence
-        if same and COMPARE == "blocked":  # one hang shows it: no need to wait for more
+        if same and (COMPARE == "blocked" or FAULTS):  # one hang, or one strike, shows it
             runs = number + 1
             break
     if shown_in:
