@@ -42,12 +42,19 @@ class TaskError(Exception):
 ERRORS = {"ValueError": ValueError, "KeyError": KeyError, "TaskError": TaskError}
 
 
-def init(owner, token=None):
+def init(owner, token=None, record=None):
     """The initializer of every pool process the kit makes: counts its calls and keeps ``token``
-    (what a property's initializer would do), and, the first time, starts the thread that ends
+    (what a property's initializer would do), appends this process's pid to the file ``record``
+    if one is named (one line, ``O_APPEND``), and, the first time, starts the thread that ends
     this process once ``owner`` (the kit worker that made the pool) is gone."""
     _init["token"] = token
     _init["count"] += 1
+    if record is not None:
+        fd = os.open(record, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+        try:
+            os.write(fd, b"%d\n" % os.getpid())
+        finally:
+            os.close(fd)
     if not _watching:
         watchdog = threading.Thread(target=_watch_parent, args=(os.getppid(), owner),
                                     name="ipc-spec-pool-watchdog")
@@ -318,18 +325,32 @@ def workers(ctx, processes, token, maxtasks, delays, within):
     """A new ``ctx.Pool(processes, initializer, (token,), maxtasks)``: one task per delay
     (:func:`whoami`, ``apply_async``), every result got, then ``close()`` and ``join()``.
 
-    Returns ``[results, seconds after join() until every pool process had exited (None: not
-    within ``within`` s)]``."""
+    Returns ``[results, the pids of the processes that ran the initializer (read after join()),
+    seconds after join() until they had all exited (None: not within ``within`` s)]``."""
     _process._become_parent(ctx)
-    pool = ctx.Pool(processes, init, (os.getpid(), token), maxtasks)
+    folder = tempfile.mkdtemp(prefix="pool-record-", dir=_wire.scratch_dir())
+    record = os.path.join(folder, "started")
+    pool = ctx.Pool(processes, init, (os.getpid(), token, record), maxtasks)
     try:
         results = [pool.apply_async(whoami, (delay,)) for delay in delays]
         seen = [list(result.get()) for result in results]
         pool.close()
         pool.join()
-        return [seen, _all_gone(set(pid for pid, _, _ in seen), within)]
+        started = _started(record)
+        pids = set(started) | set(pid for pid, _, _ in seen)
+        return [seen, started, _all_gone(pids, within)]
     finally:
         pool.terminate()
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def _started(record):
+    """The pids :func:`init` wrote to ``record``, in order (none if it was never written)."""
+    try:
+        with open(record) as f:
+            return [int(line) for line in f.read().split()]
+    except FileNotFoundError:
+        return []
 
 
 def lifecycle(ctx, processes, how, delays, within):

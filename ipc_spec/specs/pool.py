@@ -39,7 +39,9 @@ it is a kit worker. What the kit checks:
   call, and ``join()`` returns after it.
 - ``pool.initializer``: "if initializer is not None then each worker process will call
   initializer(*initargs) when it starts": every process that ran a task ran it once, with the
-  Pool's initargs, before the task; no more processes ran tasks at a time than ``processes``.
+  Pool's initargs, before the task; in a Pool that replaces none (no ``maxtasksperchild``),
+  exactly ``processes`` processes ("the number of worker processes to use") called the
+  initializer by the time ``join()`` returned, and no others ran tasks.
 - ``pool.maxtasksperchild``: "the number of tasks a worker process can complete before it will
   exit and be replaced with a fresh worker process": no process runs more tasks than that.
 - ``pool.lifecycle``: ``close()`` "prevents any more tasks from being submitted" (a task
@@ -219,7 +221,7 @@ def tasks_per_process(history, op, seen, token, prop, what):
 def check_workers(history, processes, token, maxtasks, tasks, what):
     """The record of ``ipc_spec.ops.pool.workers``."""
     op = only_op(history, "pool.initializer", what)
-    seen, gone_after = op.result
+    seen, started, gone_after = op.result
     expect(len(seen) == tasks, "pool.initializer", "%s: %d results of %d tasks"
            % (what, len(seen), tasks), history, [op])
     counts = tasks_per_process(history, op, seen, token, "pool.initializer", what)
@@ -232,6 +234,9 @@ def check_workers(history, processes, token, maxtasks, tasks, what):
         expect(len(counts) <= processes, "pool.initializer",
                "%s: %d processes ran tasks in a Pool(%d) that replaces none" % (
                    what, len(counts), processes), history, [op])
+        expect(len(started) == processes, "pool.initializer",
+               "%s: %d processes ran the initializer in a Pool(%d) that replaces none, by the "
+               "time join() returned" % (what, len(started), processes), history, [op])
     expect(gone_after is not None, "pool.lifecycle",
            "%s: after close() and join(), a pool process still ran LATE (%g s) later" % (
                what, late()), history, [op])
