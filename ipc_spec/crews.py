@@ -60,7 +60,7 @@ class Host(object):
         self.listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         self.listener.bind(self.address)
         self.listener.listen(512)
-        self.hellos: Dict[Any, Any] = {}  # (crew id, worker) -> (socket, pid), not yet claimed
+        self.hellos: Dict[Any, Any] = {}  # (crew id, worker, pid) -> socket, not yet claimed
         self.crews = 0
         self.sock = None
         self.proc = None
@@ -133,25 +133,28 @@ class Host(object):
     def board_path(self, cid):
         return os.path.join(self.dir, "board-%d" % cid)
 
-    def claim(self, cid, worker, deadline):
-        """The socket and pid of worker ``worker`` of crew ``cid`` once it called in; None if it
-        has not by ``deadline``."""
-        key = (cid, worker)
+    def claim(self, cid, worker, pid, deadline):
+        """The socket of worker ``worker`` of crew ``cid``, process ``pid``, once it called in; None
+        if it has not by ``deadline``. A hello from another process in that place (one of a start
+        that failed and was killed, which may have called in before it died) is closed."""
+        key = (cid, worker, pid)
         while key not in self.hellos:
             if not _wire.readable([self.listener], deadline):
                 return None
             conn, _ = self.listener.accept()
             try:
-                hello, crew, index, pid = _wire.recv(conn, _wire.clock() + 10.0)
+                hello, crew, index, its_pid = _wire.recv(conn, _wire.clock() + 10.0)
             except (_wire.Timeout, EOFError, OSError, ValueError):
                 conn.close()
                 continue
-            self.hellos[(crew, index)] = (conn, pid)
+            self.hellos[(crew, index, its_pid)] = conn
+        for stale in [k for k in self.hellos if k[:2] == key[:2] and k != key]:
+            self.hellos.pop(stale).close()
         return self.hellos.pop(key)
 
     def forget(self, cid):
         for key in [k for k in self.hellos if k[0] == cid]:
-            self.hellos.pop(key)[0].close()
+            self.hellos.pop(key).close()
 
     def kill(self):
         """Kill the host (its workers notice and leave within about 0.5 s), and reap it."""
@@ -172,7 +175,7 @@ class Host(object):
             except subprocess.TimeoutExpired:
                 pass
         self.kill()
-        for conn, _ in self.hellos.values():
+        for conn in self.hellos.values():
             conn.close()
         self.hellos = {}
         if os.getpid() == self.pid:
@@ -257,13 +260,14 @@ class Crew(object):
         for i in workers:
             got = None
             while got is None and _wire.clock() < deadline:
-                got = self.host.claim(self.cid, i, min(deadline, _wire.clock() + 0.25))
+                got = self.host.claim(self.cid, i, self.pids[i],
+                                      min(deadline, _wire.clock() + 0.25))
                 if got is None and self.exited(i):
                     break
             if got is None:
                 missing.append(i)
                 continue
-            self.socks[i], self.pids[i] = got
+            self.socks[i] = got
         if not missing and len(workers) == self.size:
             self.ready = True
         return missing

@@ -222,8 +222,15 @@ class Env(Banks, Lacks):
         try:
             for i in busy:
                 parks = nemesis.parks(i) if nemesis else None
-                _wire.send(crew.socks[i], (names, wire[i]) if parks is None
-                           else (names, wire[i], parks))
+                try:
+                    _wire.send(crew.socks[i], (names, wire[i]) if parks is None
+                               else (names, wire[i], parks))
+                except OSError:
+                    self.crew = None
+                    crew.kill()
+                    raise WorkerDied("worker process %d had ended before this phase under %s "
+                                     "(its end of the kit's socket was closed); its stderr is in "
+                                     "the captured output" % (i, self.method)) from None
             limit = origin + budget
             waiting = {crew.socks[i]: i for i in busy}
             while waiting:

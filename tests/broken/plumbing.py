@@ -66,19 +66,32 @@ def _private_array(ctx, typecode_or_type, size_or_initializer):
     return (ctype * len(init))(*init)
 
 
-_starts = {}  # start method -> starts tried in this process
+_starts = {}  # (the start that fails, start method) -> starts tried in this process
+
+
+def _flaky(ctx, failing, args, kwargs):
+    key = (failing, ctx.get_start_method())
+    _starts[key] = _starts.get(key, 0) + 1
+    if _starts[key] == failing:
+        if failing > 1:
+            time.sleep(1.0)  # to perturb the schedule: the processes started so far call in
+        raise RuntimeError("Lock objects should only be shared between processes through "
+                           "inheritance")
+    return ctx.Process(*args, **kwargs)
 
 
 def _flaky_process(ctx, *args, **kwargs):
     """A real Process, except that the first one a process asks for under a start method fails
     to come (as PyPy's start did once, under forkserver, pickling a Queue's lock). The failure is
     raised here and not from ``start()``: a Process is pickled whole under spawn."""
-    method = ctx.get_start_method()
-    _starts[method] = _starts.get(method, 0) + 1
-    if _starts[method] == 1:
-        raise RuntimeError("Lock objects should only be shared between processes through "
-                           "inheritance")
-    return ctx.Process(*args, **kwargs)
+    return _flaky(ctx, 1, args, kwargs)
+
+
+def _flaky_second(ctx, *args, **kwargs):
+    """A real Process, except that the second one a process asks for under a start method fails
+    to come: the first, started, is killed with the failed start, maybe after it called in (as
+    PyPy's start did under forkserver, pickling a ``_DupFd``)."""
+    return _flaky(ctx, 2, args, kwargs)
 
 
 #: Every Connection's poll() says there is something to read, always.
@@ -91,5 +104,7 @@ lossy_pickler = Broken("plumbing.LossyPickler", Pipe=_every_pipe(LossyPickler))
 private_raw_value = Broken("plumbing.PrivateRawValue", RawValue=_private_value)
 #: The first Process in a process (per start method) fails to start; every later one works.
 flaky_start = Broken("plumbing.FlakyStart", Process=_flaky_process)
+#: The second Process in a process (per start method) fails to start; every other one works.
+flaky_second_start = Broken("plumbing.FlakySecondStart", Process=_flaky_second)
 #: Every RawArray is private to the process that holds it.
 private_raw_array = Broken("plumbing.PrivateRawArray", RawArray=_private_array)
