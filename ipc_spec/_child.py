@@ -33,6 +33,7 @@ An argument that is a :class:`Ref` stands for the object of that name (to pass o
 another's method, e.g. ``conn.send(lock)``).
 """
 
+import faulthandler
 import os
 import signal
 import sys
@@ -284,11 +285,35 @@ def _objects(board, bank, names):
     return objects
 
 
+def stderr_path(board_path, index):
+    """The file worker ``index`` of the crew whose board is ``board_path`` writes its stderr to."""
+    return "%s.stderr-%d" % (board_path, index)
+
+
+def _stderr_to(path):
+    """Write this process's Python stderr (``sys.stderr``: tracebacks, warnings, and a traceback
+    of every thread on a fatal signal, by ``faulthandler``) to the file ``path``, so that the
+    harness can say what a worker that died wrote. File descriptor 2 is left as it was: the
+    processes a worker starts (a resource tracker, a fork server, a pool's processes) write to the
+    run's stderr, where the cleanup tests look for a tracker's "leaked" warnings."""
+    try:
+        stream = open(path, "w", buffering=1, encoding="utf-8", errors="backslashreplace")
+    except OSError:
+        return
+    try:
+        sys.stderr.flush()
+    except Exception:
+        pass
+    sys.stderr = stream
+    faulthandler.enable(file=stream)
+
+
 def serve(index, crew, address, board_path, bank, owner=None):
     """Worker main loop: connect to the harness at ``address`` (a socket of the kit's own, see
     ``ipc_spec._wire``), say who it is, then run the programs it is sent until told to leave.
     ``board.status(index)`` holds the step being run, for hang reports."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the harness's to handle
+    _stderr_to(stderr_path(board_path, index))
     watchdog = threading.Thread(target=_watch_parent, args=(os.getppid(), owner),
                                 name="ipc-spec-watchdog")
     watchdog.daemon = True

@@ -17,7 +17,7 @@ import tempfile
 import warnings
 from typing import Any, Dict, List, Optional
 
-from . import _wire
+from . import _child, _wire
 from .errors import HarnessError, ImplementationWarning
 from .objects import Make
 
@@ -35,6 +35,8 @@ RECYCLED_PROVISIONED = 2
 START_TIMEOUT = 120.0
 #: Seconds a worker gets to leave once asked before it is killed.
 STOP_TIMEOUT = 5.0
+#: Characters of a worker's stderr a failure's message quotes at most (its end).
+STDERR_LIMIT = 4000
 
 
 def bank_sizes(make: Make):
@@ -216,7 +218,8 @@ class Crew(object):
         self.keys = list(bank)
         self.index = {key: i for i, key in enumerate(self.keys)}
         self.cid = host.new_crew_id()
-        self.board = _wire.Board(host.board_path(self.cid), create=True)
+        self.board_path = host.board_path(self.cid)
+        self.board = _wire.Board(self.board_path, create=True)
         for i in range(size):
             self.board.set_status(i, -1)
         need = need or {}
@@ -357,6 +360,23 @@ class Crew(object):
         self.host.forget(self.cid)
         return told
 
+    def stderr(self, i, limit=STDERR_LIMIT) -> str:
+        """The end (``limit`` characters at most) of what worker ``i`` wrote to its stderr."""
+        try:
+            with open(_child.stderr_path(self.board_path, i), "rb") as f:
+                f.seek(0, os.SEEK_END)
+                f.seek(max(0, f.tell() - limit))
+                return f.read().decode("utf-8", "replace")
+        except OSError:
+            return ""
+
+    def said(self, i) -> str:
+        """What worker ``i`` wrote to its stderr, as the end of a failure's message."""
+        text = self.stderr(i).rstrip()
+        if not text:
+            return "; it wrote nothing to its stderr"
+        return "; the end of its stderr:\n" + "\n".join("  | " + line for line in text.splitlines())
+
     def _drop_board(self):
         if self.board is not None:
             self.board.close()
@@ -365,6 +385,11 @@ class Crew(object):
             except OSError:
                 pass
             self.board = None
+            for i in range(self.size):
+                try:
+                    os.unlink(_child.stderr_path(self.board_path, i))
+                except OSError:
+                    pass
 
     def release(self):
         """Ask the workers to leave (they exit once their current example is over); the host reaps

@@ -226,11 +226,12 @@ class Env(Banks, Lacks):
                     _wire.send(crew.socks[i], (names, wire[i]) if parks is None
                                else (names, wire[i], parks))
                 except OSError:
+                    said = crew.said(i)
                     self.crew = None
                     crew.kill()
                     raise WorkerDied("worker process %d had ended before this phase under %s "
-                                     "(its end of the kit's socket was closed); its stderr is in "
-                                     "the captured output" % (i, self.method)) from None
+                                     "(its end of the kit's socket was closed)%s"
+                                     % (i, self.method, said)) from None
             limit = origin + budget
             waiting = {crew.socks[i]: i for i in busy}
             while waiting:
@@ -286,10 +287,11 @@ class Env(Banks, Lacks):
             if nemesis is not None and nemesis.expects_end(i):  # the fault's signal ended it
                 nemesis.ended(i)
                 return ("killed", [], [])
+            said = crew.said(i)
             crew.kill()
             self.crew = None
-            raise WorkerDied("worker process %d ended unexpectedly under %s; its stderr is in the "
-                             "captured output" % (i, self.method)) from None
+            raise WorkerDied("worker process %d ended unexpectedly under %s%s"
+                             % (i, self.method, said)) from None
         if reply[0] == "step" and nemesis is not None:
             nemesis.step(i, *reply[1:])
             return None

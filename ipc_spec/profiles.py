@@ -1,6 +1,6 @@
 """Hypothesis profiles for multi-process properties, and the bound on shrinking.
 
-``dev`` (the default, 20 examples a property), ``ci`` (40, derandomized, no example database) and
+``dev`` (the default, 20 examples a property), ``ci`` (30, derandomized, no example database) and
 ``thorough`` (400). Every profile has no Hypothesis deadline (the harness bounds each example) and
 no "explain" phase (it re-runs a failing example many times, each run costing processes, and the
 history already says what each process did).
@@ -22,7 +22,7 @@ PROPERTY_SETTINGS = dict(
 PROFILES = ("dev", "ci", "thorough")
 
 settings.register_profile("dev", max_examples=20, **PROPERTY_SETTINGS)
-settings.register_profile("ci", max_examples=40, derandomize=True, database=None, **PROPERTY_SETTINGS)
+settings.register_profile("ci", max_examples=30, derandomize=True, database=None, **PROPERTY_SETTINGS)
 settings.register_profile("thorough", max_examples=400, **PROPERTY_SETTINGS)
 
 #: Seconds Hypothesis may spend shrinking one failure of a property test; a known divergence, whose

@@ -1,10 +1,12 @@
 """Each Value / Array property fails on an implementation broken in the way it checks."""
 
 from ipc_spec.suite import test_value
+from tests.broken import proxy as broken_proxies
 from tests.broken import value as broken
 from tests.selfcheck import property_catches
 
 props = test_value.TestValue()  # not bound to a Test* name here: pytest would collect it
+managed = test_value.TestManagerValue()
 
 CASES = [
     (props.test_values, broken.ignores_initializer, "value.initial"),
@@ -26,6 +28,10 @@ CASES = [
     (props.test_arrays, broken.wrong_length_accepted, "array.slice_length"),
     (props.test_arrays, broken.local_array, "array.shared"),
     (props.test_arrays, broken.value_not_terminated, "array.chars"),
+    # A Manager's Value proxies (a broken SyncManager's).
+    (managed.test_values, broken_proxies.forgets_initial_value, "value.initial"),
+    (managed.test_values, broken_proxies.float_value, "value.type"),
+    (managed.test_values, broken_proxies.local_value, "value.shared"),
 ]
 
 

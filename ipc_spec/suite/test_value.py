@@ -22,6 +22,7 @@ from hypothesis import strategies as st
 
 from ipc_spec.authoring import (Cells, Make, Ref, call, checks, macro, part, pauses,
                                 property_settings, read, write)
+from ipc_spec.ops import manager
 from ipc_spec.specs import value as spec
 from ipc_spec.specs.value import ArrayModel, Outcome
 
@@ -148,6 +149,26 @@ def _value_set_recipe():
 
 
 value_set.recipe = _value_set_recipe
+
+
+#: The item types of a Manager's Value: one of each kind of Python value they hold (bytes, str,
+#: bool, integers of the widest signed and unsigned ranges, and of a narrow one, floats of 32 and
+#: 64 bits). The server keeps what it is sent, whatever the typecode: more types would check the
+#: same thing again.
+MANAGED_VALUE_TYPES = [t for t in VALUE_TYPES
+                       if t.label in ("c", "u", "b", "q", "Q", "f", "d", "c_bool")]
+
+
+def managed_value_set(ctx, ctor):
+    """One ``manager.Value(code, sample)`` proxy of ``ctx``'s manager for each of
+    :data:`MANAGED_VALUE_TYPES` (part ``label``); ``ctor`` is ``"manager.Value"``, the flavour's
+    only constructor."""
+    return {t.label: part("value.typecodes", "manager.Value(%r, %r)" % (t.code, t.samples[0]),
+                          manager.managed_Value, ctx, t.code, t.samples[0])
+            for t in MANAGED_VALUE_TYPES}
+
+
+managed_value_set.clause = "value"
 
 
 # -- Array / RawArray: the objects -----------------------------------------------------------------
@@ -616,3 +637,40 @@ class TestValue(ValueProperties):
     """The native Value, Array, RawValue and RawArray."""
 
     flavour = Native
+
+
+class Managed(Native):
+    """``manager.Value(typecode, value)``: "Create an object with a writable value attribute and
+    return a proxy for it" (SyncManager). The object lives in the manager's process; what the
+    documentation promises of it is that attribute, shared by every process holding the proxy
+    (value.initial, value.type, value.shared). The typecode is given (every one of the native
+    Value's) but not promised to be applied: CPython's server keeps the Python object it is sent,
+    and the kit draws each type's values within what the type holds, so that what is read is what
+    was written either way. Not promised, so not checked: a lock (the proxy has no
+    ``get_lock()``), the typecodes beyond one of each kind of value (:data:`MANAGED_VALUE_TYPES`),
+    and the Array properties (``manager.Array(typecode, sequence)`` "Create[s] an
+    array": an ``array.array`` in the server, with that type's slices and slice assignment, not a
+    ctypes array's)."""
+
+    name = "manager"
+    value_ctors = ("manager.Value",)
+    value_types = MANAGED_VALUE_TYPES
+    get_lock = False
+    not_promised = {
+        "value.exclusion": "a Manager's Value proxy has no get_lock() and is no context manager",
+        "value.given_lock": "a Manager's Value takes no lock to share",
+    }
+
+    @staticmethod
+    def values(ctor):
+        return Make(managed_value_set, ctor)
+
+
+class TestManagerValue(ValueProperties):
+    """A Manager's Value proxies."""
+
+    flavour = Managed
+    test_arrays = None
+    test_exclusion = None
+    test_given_lock = None
+    test_lock_kinds = None

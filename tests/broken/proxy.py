@@ -9,7 +9,7 @@ the module's top level, so that a server started by spawn or forkserver finds th
 import os
 import time
 from multiprocessing.managers import (BaseManager, BaseProxy, DictProxy, ListProxy, Namespace,
-                                      NamespaceProxy, SyncManager)
+                                      NamespaceProxy, SyncManager, Value, ValueProxy)
 
 from ipc_spec.ops.manager import Tally
 
@@ -134,9 +134,38 @@ class CopyingList(ListProxy):
         return _copy(ListProxy.__getitem__(self, index))
 
 
+class LocalValue(ValueProxy):
+    """``v.value = x`` is kept in this proxy; reads look there first."""
+
+    def get(self):
+        return self.__dict__["_kept"] if "_kept" in self.__dict__ else ValueProxy.get(self)
+
+    def set(self, value):
+        self.__dict__["_kept"] = value
+
+    value = property(get, set)
+
+
+class FloatValue(ValueProxy):
+    """An integer (not a bool) is read as a float of the same value."""
+
+    def get(self):
+        got = ValueProxy.get(self)
+        return float(got) if type(got) is int else got
+
+    value = property(get, ValueProxy.set)
+
+
+class ForgetsInitialValue(Value):
+    """The server's Value: its initializer is dropped (it starts as None)."""
+
+    def __init__(self, typecode, value, lock=True):
+        Value.__init__(self, typecode, None, lock)
+
+
 # -- the managers and implementations --------------------------------------------------------------
 
-_REFERENTS = {"dict": dict, "list": list, "Namespace": Namespace}
+_REFERENTS = {"dict": dict, "list": list, "Namespace": Namespace, "Value": Value}
 
 
 def _implementation(name, **proxies):
@@ -144,7 +173,10 @@ def _implementation(name, **proxies):
     ``<name>Manager``) whose ``typeid`` (a key of ``proxies``) is served with its broken proxy."""
     manager = type(name + "Manager", (SyncManager,), {"__module__": __name__})
     for typeid, proxytype in proxies.items():
-        manager.register(typeid, _REFERENTS[typeid], proxytype)
+        referent = _REFERENTS[typeid]
+        if isinstance(proxytype, tuple):  # (a referent of its own, its proxy type)
+            referent, proxytype = proxytype
+        manager.register(typeid, referent, proxytype)
     globals()[manager.__name__] = manager
     return Broken("proxy." + name, SyncManager=lambda real, ctx=None: manager(ctx=real))
 
@@ -160,6 +192,10 @@ local_namespace = _implementation("LocalNamespace", Namespace=LocalNamespace)
 shared_private_namespace = _implementation("SharedPrivateNamespace",
                                            Namespace=SharedPrivateNamespace)
 copies_nested = _implementation("CopiesNested", dict=CopyingDict, list=CopyingList)
+local_value = _implementation("LocalValue", Value=LocalValue)
+float_value = _implementation("FloatValue", Value=FloatValue)
+forgets_initial_value = _implementation("ForgetsInitialValue",
+                                        Value=(ForgetsInitialValue, ValueProxy))
 
 
 # -- a user's manager (BaseManager.register, connect(), authkey) -----------------------------------
