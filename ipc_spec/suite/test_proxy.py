@@ -348,6 +348,8 @@ class TestProxy(object):
     @given(st.lists(VALUES, max_size=3), list_programs())
     @example(initial=[], programs=[[list_linear_step("append", tag(p, i), 0.0) for i in range(3)]
                                    + [list_linear_step("whole", None, 0.0)] for p in range(3)])
+    @example(initial=[1, 2, 3], programs=[[list_linear_step("pop", None, 0.0)],
+                                          [list_linear_step("pop0", None, 0.0)]])
     def test_list_linearizable(self, ipc_env, initial, programs):
         """The list holds ``initial`` (put there in a phase before); then 2 or 3 processes call
         ``append``, ``insert(0, v)``, ``pop()``, ``pop(0)``, ``l[0]``, ``l[-1]``, ``len`` and
