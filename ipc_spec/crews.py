@@ -185,20 +185,33 @@ class Host(object):
             shutil.rmtree(self.dir, ignore_errors=True)
 
 
-_HOST: List[Host] = []
+_HOSTS: Dict[Optional[str], Host] = {}  # start method -> this process's host for it
+_HOSTS_PID: List[int] = []
 
 
-def host() -> Host:
-    """This process's host, started on first use and closed at exit."""
-    if not _HOST or _HOST[0].pid != os.getpid():
-        _HOST[:] = [Host()]
-        atexit.register(close_host)
-    return _HOST[0]
+def host(method: Optional[str] = None) -> Host:
+    """This process's host for start method ``method``, started on first use and closed at exit.
+
+    Each start method has a host of its own, so that the objects a start method's crews hold are
+    the only ones in the process its workers are forked from: a child forked from a process that
+    holds Manager proxies reconnects to their manager once for each (``BaseProxy._after_fork``),
+    about a millisecond apiece, and the banks of the other methods' Manager flavours made every
+    fork worker's start cost seconds."""
+    if _HOSTS_PID != [os.getpid()]:
+        _HOSTS.clear()
+        if not _HOSTS_PID:
+            atexit.register(close_host)
+        _HOSTS_PID[:] = [os.getpid()]
+    if method not in _HOSTS:
+        _HOSTS[method] = Host()
+    return _HOSTS[method]
 
 
 def close_host():
-    if _HOST and _HOST[0].pid == os.getpid():
-        _HOST.pop().close()
+    """Close every host of this process."""
+    if _HOSTS_PID == [os.getpid()]:
+        while _HOSTS:
+            _HOSTS.popitem()[1].close()
 
 
 class Crew(object):

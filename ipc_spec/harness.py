@@ -75,7 +75,7 @@ class Env(Banks, Lacks):
         #: Without it, such an example fails at once.
         self.reject = reject
         self.lacks: Dict[str, str] = {}
-        self.host = host or _crews.host()
+        self.host = host or _crews.host(method)
         self.crew: Optional[Crew] = None
         self.standby: Optional[Crew] = None  # the next crew, starting in the background
         #: After a first deadlock, Hypothesis shrinks by running smaller examples that may deadlock

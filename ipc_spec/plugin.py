@@ -52,14 +52,14 @@ def _outer_timeout(config):
         return None
 
 
-def _start_host(config):
+def _start_host(config, method):
     """Start this process's host (``ipc_spec._host``) with pytest's output capture off: started
     inside a test it would inherit that test's capture file, and so would everything it starts (the
     resource tracker, the fork server, the workers), whose warnings (a leaked semaphore) would be
     lost."""
     capman = config.pluginmanager.getplugin("capturemanager")
     with (capman.global_and_fixture_disabled() if capman else contextlib.nullcontext()):
-        return _crews.host().start()
+        return _crews.host(method).start()
 
 
 class Kit(object):
@@ -95,7 +95,7 @@ class Kit(object):
         spec = self.impl.spec if impl is None else _impl.spec_of(impl)
         name = self.impl.spec if impl is None else getattr(impl, "__name__", spec)
         return Env(spec, method, name, deadline=self.deadline if deadline is None else deadline,
-                   skip=pytest.skip, host=_start_host(self.config), reject=reject)
+                   skip=pytest.skip, host=_start_host(self.config, method), reject=reject)
 
     def shared_env(self, module, method) -> Env:
         """The env of the implementation under test that the property tests of ``module`` share
