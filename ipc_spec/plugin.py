@@ -109,6 +109,13 @@ class Kit(object):
             self.envs[method] = (module, self.new_env(method))
         return self.envs[method][1]
 
+    def close_shared(self, module):
+        """Close the envs the property tests of ``module`` shared."""
+        for method, (owner, env) in list(self.envs.items()):
+            if owner == module:
+                del self.envs[method]
+                env.close()
+
     def pytest_sessionfinish(self):
         envs, self.envs = self.envs, {}
         for _, env in envs.values():
@@ -322,8 +329,17 @@ def make_env(request, start_method, bounded_shrinking):
         env.close()
 
 
+@pytest.fixture(scope="module")
+def _module_envs(request):
+    """Once a module's last test has run, close the envs its property tests shared: their workers
+    and banks would otherwise stay in the hosts while the next tests start workers from there (a
+    worker forked from a host reconnects to the manager of every Manager proxy the host holds)."""
+    yield
+    _kit(request.config).close_shared(request.module.__name__)
+
+
 @pytest.fixture
-def ipc_env(request, start_method, bounded_shrinking):
+def ipc_env(request, start_method, bounded_shrinking, _module_envs):
     """The implementation under test in this test's start method. Its workers, and the objects no
     example has used yet, serve every example of every property test in the module (in order, in
     this process); the objects of a passing example are recycled where their kind allows."""
