@@ -99,12 +99,11 @@ class Kit(object):
 
     def shared_env(self, module, method) -> Env:
         """The env of the implementation under test that the property tests of ``module`` share
-        under ``method``: its workers and unused objects serve test after test, and the first test
-        of another module closes it (each module asks for its own kinds of object)."""
-        for other, (owner, env) in list(self.envs.items()):
-            if owner != module:
-                del self.envs[other]
-                env.close()
+        under ``method``: its workers and unused objects serve test after test, until the module's
+        last test has run (``_module_envs`` closes it: each module asks for its own kinds of
+        object)."""
+        if method in self.envs and self.envs[method][0] != module:  # a teardown that did not run
+            self.close_shared(self.envs[method][0])
         if method not in self.envs:
             self.envs[method] = (module, self.new_env(method))
         return self.envs[method][1]
