@@ -4,8 +4,9 @@ A self-test case (a property on a broken implementation, in a ``test_selftest_*`
 under one of the start methods of the run, chosen by the case's id (so the cases of a table are
 spread over the methods, and each case always runs under the same one), unless
 ``--selftest-methods=all`` asks for every method: whether a check catches a violation depends on
-the check, and running every case three times made most of the project's test time. The
-conformance suite itself, the cleanup tests and the divergences still run under every method.
+the check, and running every case three times took about a sixth of the project's test command
+(881 s with every method, 740 s with one, on 2 cores). The conformance suite itself, the cleanup
+tests and the divergences still run under every method.
 """
 
 import zlib
