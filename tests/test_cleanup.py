@@ -58,6 +58,8 @@ SHM_PREFIXES = ("sem.mp-", "psm_", "wnsm_")
 #: Seconds a run may take before it counts as hung (generous: the machine is loaded).
 RUN_TIMEOUT = 150.0
 #: Seconds the run's processes get to exit after the pytest process did, before they are stragglers.
+#: Seconds an unmapped /dev/shm entry the run did not tag must stay to count as left by it.
+SHM_SETTLE_SECONDS = 1.0
 STRAGGLER_SECONDS = 10.0
 #: Seconds to wait for the hung example's marker file.
 MARKER_TIMEOUT = 120.0
@@ -339,9 +341,17 @@ class Run(object):
         self.output()  # once the run's processes are gone: the resource tracker writes last
         new = _shm_entries() - self.before
         ours = {n for n in new if n.startswith("sem.mp-%s-" % self.tag)}
+        # An entry another test made meanwhile (xdist runs tests side by side) is mapped by its
+        # processes, or goes away once they are done with it: what is left, unmapped, for a
+        # second is this run's.
         untagged = {n for n in new if not n.startswith("sem.mp-")}
-        untagged -= _mapped(untagged)
-        untagged &= _shm_entries()  # still there
+        settled = time.monotonic() + SHM_SETTLE_SECONDS
+        while True:
+            untagged -= _mapped(untagged)
+            untagged &= _shm_entries()  # still there
+            if not untagged or time.monotonic() >= settled:
+                break
+            time.sleep(0.05)
         warnings = [line for line in (self.out + self.err).splitlines()
                     if "resource_tracker" in line and "leaked" in line]
         scratch = sorted(n for n in os.listdir(str(self.scratch)) if n.startswith("ipc-spec-"))
