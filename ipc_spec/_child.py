@@ -7,8 +7,9 @@ and the kit's plumbing (:mod:`ipc_spec._wire`).
 A worker is started by the host (:mod:`ipc_spec._host`) with a *bank*: the shared objects it may
 use, inherited at process start as ``multiprocessing`` requires. It connects to the harness's own
 socket, says who it is, and serves examples until told to stop. For each example the harness sends
-``(names, program)``: ``names`` maps the scenario's object names to bank slots or to instrument
-cells on the crew's board, ``program`` is the list of steps this worker runs. The worker answers
+``(names, program)``: ``names`` maps the scenario's object names to bank slots, to instrument
+cells on the crew's board, or to objects sent with the example (pickled: a Manager's proxies),
+``program`` is the list of steps this worker runs. The worker answers
 with what each step did (see :func:`run_step`), and keeps the number of the step it is in on the
 board, for deadlock reports.
 
@@ -35,6 +36,7 @@ another's method, e.g. ``conn.send(lock)``).
 
 import faulthandler
 import os
+import pickle
 import signal
 import sys
 import threading
@@ -269,14 +271,46 @@ def probe(bank):
     """The target of a process that only checks that ``bank`` reached it (see ``_host._probe``)."""
 
 
-def _objects(board, bank, names):
-    """The example's objects by name: bank slots, and the kit's instrument cells on the board."""
+class Unsent(Exception):
+    """A sent object (``("sent", id, pickled)``) could not be unpickled in this worker."""
+
+
+def _used(program):
+    """The names of the objects ``program``'s steps use, as their steps spell them."""
+    used = set()
+    for step in program:
+        used.add(step[0])
+        used.update(a.name for a in step[2] if type(a) is Ref)
+        used.update(a.name for a in step[3].values() if type(a) is Ref)
+    return used
+
+
+def _objects(board, bank, names, program=(), sent=None):
+    """The example's objects by name: bank slots, the kit's instrument cells on the board, and
+    sent objects (``("sent", id, pickled)``), unpickled once per example by the workers whose
+    ``program`` uses them and kept in ``sent`` (id -> object) while its ids are in ``names``."""
     objects = {}
+    ids = {where[1] for where in names.values() if where[0] == "sent"}
+    sent = {} if sent is None else sent
+    if sent:
+        for sid in [sid for sid in sent if sid not in ids]:  # a past example's: let them go
+            del sent[sid]
+    used = _used(program) if ids else ()
     for name, where in names.items():
         if where[0] == "cells":
             objects[name] = board.cells(where[1], where[2])
             continue
-        obj = bank[where[1]][where[2]]
+        if where[0] == "sent":
+            obj = sent.get(where[1])
+            if obj is None:
+                if not any(u == name or u.startswith(name + ".") for u in used):
+                    continue
+                try:
+                    obj = sent[where[1]] = pickle.loads(where[2])
+                except Exception as exc:
+                    raise Unsent(name, "%s: %s" % (type(exc).__name__, exc)) from None
+        else:
+            obj = bank[where[1]][where[2]]
         if type(obj) is dict:  # a compound object: its parts are name.part
             for part, value in obj.items():
                 objects[name + "." + part if part else name] = value
@@ -324,6 +358,7 @@ def serve(index, crew, address, board_path, bank, owner=None):
         _wire.send(conn, ("hello", crew, index, os.getpid()))
     except OSError:  # the crew was given up before this worker started: nobody waits for it
         return
+    sent = {}  # id -> a sent object this worker unpickled, while examples name it
     while True:
         try:
             message = _wire.recv(conn)
@@ -334,7 +369,11 @@ def serve(index, crew, address, board_path, bank, owner=None):
         interrupted = False
         try:
             names, program = message[:2]
-            objects = _objects(board, bank, names)
+            try:
+                objects = _objects(board, bank, names, program, sent)
+            except Unsent as exc:  # the example cannot run here: the harness hears which object
+                _wire.send(conn, ("unsent",) + exc.args)
+                continue
             del _marks[:]
             records = []  # a process a fault may strike has sent each record already
             if len(message) > 2:  # a fault may strike this process: message[2] are its parks

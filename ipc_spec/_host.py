@@ -15,6 +15,7 @@ reply: a host that does not answer is killed, and its workers notice and leave.
 """
 
 import os
+import pickle
 import signal
 import sys
 import traceback
@@ -54,6 +55,29 @@ def _error(make, exc):
     return "%r raised %s: %s" % (make, type(exc).__name__, exc)
 
 
+def build(ctx, make):
+    """``(object, None)``, or ``(None, (how, what happened))`` when ``make`` cannot be built:
+    ``"absent"`` (the implementation has no such factory) or ``"construct"`` (building it raised)."""
+    if isinstance(make.factory, str) and not hasattr(ctx, make.factory):
+        return None, ("absent", make.factory)
+    try:
+        return make.build(ctx), None
+    except AttributeError as exc:
+        missing = getattr(exc, "name", None) or str(exc).rpartition(" attribute ")[2].strip("'\"")
+        if missing and not hasattr(ctx, missing):
+            return None, ("absent", missing)
+        return None, ("construct", _error(make, exc))
+    except Exception as exc:  # a verdict about this kind, never about its neighbours
+        return None, ("construct", _error(make, exc))
+
+
+def _lacking_parts(obj):
+    """``{part: (clause, what happened)}`` of a compound object's parts that could not be built."""
+    if type(obj) is not dict:
+        return {}
+    return {name: (v.clause, v.text) for name, v in obj.items() if isinstance(v, Lacking)}
+
+
 def build_bank(ctx, method, kinds, need):
     """The bank's objects, kind by kind, and the error of each kind that cannot be built. Under
     forkserver, objects holding file descriptors are built one of each kind in turn, so that the
@@ -63,21 +87,10 @@ def build_bank(ctx, method, kinds, need):
     descriptors = 0
 
     def one(k, make):
-        if isinstance(make.factory, str) and not hasattr(ctx, make.factory):
-            errors[k] = ("absent", make.factory)
-            return None
-        try:
-            return make.build(ctx)
-        except AttributeError as exc:
-            missing = getattr(exc, "name", None) or str(exc).rpartition(" attribute ")[2].strip("'\"")
-            if missing and not hasattr(ctx, missing):
-                errors[k] = ("absent", missing)
-            else:
-                errors[k] = ("construct", _error(make, exc))
-            return None
-        except Exception as exc:  # a verdict about this kind, never about its neighbours
-            errors[k] = ("construct", _error(make, exc))
-            return None
+        obj, error = build(ctx, make)
+        if error is not None:
+            errors[k] = error
+        return obj
 
     for k, (make, count) in enumerate(kinds):
         for _ in range(min(count, need[k] if k < len(need) else 0)):
@@ -162,6 +175,8 @@ class Host(object):
         self.crews = {}
         self.retired = []
         self.scratch = None  # the harness's directory of sockets and boards
+        self.sent = {}  # id -> an object sent with the example in progress (Make.sent)
+        self.sent_ids = 0
 
     def context(self, spec, method):
         key = (spec, method)
@@ -242,11 +257,9 @@ class Host(object):
         errors.update(inherit)
         parts = {}
         for k, objs in enumerate(crew.objects):
-            if objs and type(objs[0]) is dict:
-                lacking = {name: (v.clause, v.text) for name, v in objs[0].items()
-                           if isinstance(v, Lacking)}
-                if lacking:
-                    parts[k] = lacking
+            lacking = _lacking_parts(objs[0]) if objs else {}
+            if lacking:
+                parts[k] = lacking
         return [len(objs) for objs in crew.objects], errors, parts, pids, flukes
 
     def op_probe(self, cid):
@@ -275,6 +288,43 @@ class Host(object):
                     ok = False
             done.append(ok)
         return done
+
+    def op_send(self, spec, method, makes):
+        """New objects of ``makes`` (``Make.sent``) for one example: for each, ``(id, pickled,
+        lacking parts)``, which the harness hands to the workers, or ``(None, how, what
+        happened)``. The host keeps each object, so that its referent lives, until the example
+        is over (:meth:`op_sent_back`).
+
+        A sent object serves one example, never recycled: a worker lets it go once an example no
+        longer names it, and a proxy may outlive that in a reference cycle (an exception raised
+        through it holds its frame). If the same proxy were sent to that worker again, the worker
+        would hold two proxies of one referent, and the old one's finalizer, run by the garbage
+        collector at any moment, would take the referent out of the process's set of live ids
+        (``BaseProxy._idset``) and close the thread's connection to the manager under the new
+        one's call (seen: ``TypeError`` from ``os.write`` on the closed handle, a ``reset()``
+        lost). Building a proxy costs one round trip to the manager."""
+        ctx = self.context(spec, method)
+        out = []
+        for make in makes:
+            obj, error = build(ctx, make)
+            if error is not None:
+                out.append((None,) + error)
+                continue
+            try:
+                pickled = pickle.dumps(obj, pickle.HIGHEST_PROTOCOL)
+            except Exception as exc:
+                out.append((None, "inherit", "%r could not be pickled to be sent to a process: "
+                                             "%s: %s" % (make, type(exc).__name__, exc)))
+                continue
+            self.sent_ids += 1
+            self.sent[self.sent_ids] = obj
+            out.append((self.sent_ids, pickled, _lacking_parts(obj)))
+        return out
+
+    def op_sent_back(self, ids):
+        """The example that used the sent objects ``ids`` is over: drop them."""
+        for sid in ids:
+            self.sent.pop(sid, None)
 
     def op_close_conns(self, cid):
         """Close the host's copies of the crew's Connections (the workers have theirs)."""

@@ -24,13 +24,13 @@ class Banks(object):
         """Tell the harness up front which kinds of object and how many processes examples will
         use, so that one crew serves them all instead of one crew per new kind."""
         for make in makes:
-            if isinstance(make, Make):
+            if isinstance(make, Make) and not make.sent:
                 self.want.setdefault(make.key, (make, bank_sizes(make)[1]))
         self.size = max(self.size, procs)
 
     def _crew_for(self, objects: Dict[str, Any], procs: int) -> Crew:
         self._check_lacking(objects)
-        makes = [m for m in objects.values() if isinstance(m, Make)]
+        makes = [m for m in objects.values() if isinstance(m, Make) and not m.sent]
         for make in makes:
             start = bank_sizes(make)[0]
             if self.want.get(make.key, (None, 0))[1] < start:

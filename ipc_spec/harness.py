@@ -92,6 +92,10 @@ class Env(Banks, Lacks):
         self._recycled = 0
         #: Recyclable objects handed out since the last :meth:`settle`: ``(crew, make, slot)``.
         self.lent: List[Any] = []
+        #: Ids of the objects sent with examples (``Make.sent``) since the last :meth:`settle`,
+        #: and the parts of those that the implementation could not build.
+        self.sent_out: List[int] = []
+        self.sent_parts: Dict[int, Any] = {}
         #: The current example as it ran: its objects, the programs of each phase, and the
         #: history of each phase that finished (for the report; see :meth:`evidence`).
         self.ran: List[Any] = [{}, [], []]
@@ -128,14 +132,41 @@ class Env(Banks, Lacks):
                 names[name] = ("cells", cells, make.count)
                 cells += make.count
                 continue
+            if make.sent:
+                continue
             names[name] = slot = crew.take(make)
             if make.reset is not None:
                 self.lent.append((crew, make, slot))
+        names.update(self._send(objects))
         if cells > _wire.MAX_CELLS:
             raise HarnessError("an example may use %d cells, not %d" % (_wire.MAX_CELLS, cells))
         crew.board.clear_cells(cells)
         self.ran = [dict(objects), [], []]
         return Objects(crew, names)
+
+    def _send(self, objects) -> Dict[str, Any]:
+        """Names of ``objects`` whose kind is sent with the example (``Make.sent``), each mapped
+        to ``("sent", id, pickled)``: built anew and pickled by the host in one request,
+        unpickled by the workers that use them. A kind that cannot be built or pickled is marked
+        lacking, and the example left out."""
+        sent = [(name, make) for name, make in objects.items()
+                if isinstance(make, Make) and make.sent]
+        if not sent:
+            return {}
+        got = self.host.call("send", self.impl, self.method, [m for _, m in sent])
+        names = {}
+        for (name, make), answer in zip(sent, got):
+            if answer[0] is None:
+                self.lacking[make.key] = answer[1:]
+                continue
+            sid, pickled, parts = answer
+            self.sent_out.append(sid)
+            if parts:
+                self.sent_parts[sid] = parts
+            names[name] = ("sent", sid, pickled)
+        if len(names) < len(sent):
+            self._check_lacking(objects)
+        return names
 
     def transcript(self) -> str:
         """The current (for a failure: the last, minimal) example as a program a person can read:
@@ -160,6 +191,19 @@ class Env(Banks, Lacks):
         mine = [(make, slot) for crew, make, slot in lent if crew is self.crew]
         if passed and mine:
             self.crew.give_back(mine, self._count_recycled)
+        sent, self.sent_out = self.sent_out, []
+        if sent:  # never recycled (see ipc_spec._host.Host.op_send)
+            for sid in sent:
+                self.sent_parts.pop(sid, None)
+            self.host.post("sent_back", sent, on_reply=lambda _: None)
+
+    def close(self):
+        """Stop every crew this env started, reap every worker, and have the host drop the
+        objects sent with the last example."""
+        Banks.close(self)
+        if self.host.proc is not None and self.host.proc.poll() is None:
+            self.settle(False)
+        self.sent_out, self.sent_parts = [], {}
 
     def _count_recycled(self, n):
         self._recycled += n
@@ -202,7 +246,7 @@ class Env(Banks, Lacks):
         crew = objects.crew
         if crew is not self.crew or procs > crew.size:
             raise HarnessError("objects allocated for another crew, or for fewer processes")
-        if crew.parts:
+        if crew.parts or self.sent_parts:
             self._check_parts(objects, programs)
         names = objects.names
         nemesis = Nemesis(crew, programs, faults) if faults else None
@@ -258,6 +302,9 @@ class Env(Banks, Lacks):
                 self.crew = None
             self.hung = True
             raise
+        unsent = [replies[i] for i in busy if replies[i][0] == "unsent"]
+        if unsent:
+            self._unsent(*unsent[0][1:])
         ops: List[Op] = []
         marks: List[Mark] = []
         for i in busy:
@@ -265,6 +312,16 @@ class Env(Banks, Lacks):
         history = History(ops, marks, origin, procs)
         self.ran[2].append(history)
         return history
+
+    def _unsent(self, name, text):
+        """A worker could not unpickle the sent object ``name``: its kind cannot be handed to a
+        process (``<clause>.inherit``), and the example is left out."""
+        make = self.ran[0].get(name)
+        if not isinstance(make, Make):
+            raise HarnessError("a worker could not unpickle object %r: %s" % (name, text))
+        self.lacking[make.key] = ("inherit", "%r could not be unpickled in a process it was sent "
+                                             "to: %s" % (make, text))
+        self._check_lacking({name: make})
 
     def evidence(self) -> dict:
         """The current (for a failure: the last, minimal) example as data for the report: its
@@ -309,7 +366,7 @@ class Env(Banks, Lacks):
             self._check_lacking(objects)
             bank = {}
             for make in objects.values():
-                if isinstance(make, Make):
+                if isinstance(make, Make) and not make.sent:
                     old = bank.get(make.key, (make, 0))[1]
                     bank[make.key] = (make, old + 1)
             crew = self.crew = self._new_crew(len(programs), bank)
@@ -326,8 +383,9 @@ class Env(Banks, Lacks):
                 if isinstance(make, Cells):
                     names[name] = ("cells", cells, make.count)
                     cells += make.count
-                else:
+                elif not make.sent:
                     names[name] = crew.take(make)
+            names.update(self._send(objs))
             crew.board.clear_cells(cells)
             self.ran = [dict(objects), [], []]
             history = self._run(Objects(crew, names), programs, deadline, True, faults)

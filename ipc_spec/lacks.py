@@ -67,9 +67,12 @@ class Lacks(object):
         used |= {arg.name for program in programs for step in program
                  for arg in list(step.args) + list(step.kwargs.values()) if isinstance(arg, Ref)}
         for name, where in objects.names.items():
-            if where[0] != "bank":
+            if where[0] == "bank":
+                lacking = crew.parts.get(crew.keys[where[1]])
+            elif where[0] == "sent":
+                lacking = self.sent_parts.get(where[1])
+            else:
                 continue
-            lacking = crew.parts.get(crew.keys[where[1]])
             if not lacking:
                 continue
             for part, (clause, text) in lacking.items():

@@ -15,11 +15,15 @@ class Make(object):
     are then reachable as ``name.key`` (``""`` is ``name`` itself), e.g. a Condition and its lock.
 
     ``clause`` names the promise an example breaks when the implementation cannot build the object
-    (``<clause>.construct``) or hand it to a process at its start (``<clause>.inherit``); by default
-    the factory's name in lower case (``barrier.construct``), or a callable's ``clause`` attribute.
+    (``<clause>.construct``) or hand it to a process (``<clause>.inherit``); by default the
+    factory's name in lower case (``barrier.construct``), or a callable's ``clause`` attribute.
+
+    ``sent``: objects of this kind reach a process pickled, with the example that uses them,
+    rather than at the process's start from a crew's bank (a callable factory's ``sent``
+    attribute; see :attr:`sent`).
     """
 
-    __slots__ = ("factory", "args", "kwargs", "key", "reset", "often", "clause")
+    __slots__ = ("factory", "args", "kwargs", "key", "reset", "often", "clause", "sent")
 
     def __init__(self, factory, *args, **kwargs):
         self.factory = factory
@@ -32,6 +36,14 @@ class Make(object):
         self.often = callable(factory)
         self.clause = (factory.lower() if isinstance(factory, str)
                        else getattr(factory, "clause", factory.__name__.lower()))
+        #: Whether the objects are sent to the workers with each example that uses them (pickled
+        #: by the host, unpickled by the workers whose steps use them) instead of being held in
+        #: crews' banks. For a Manager's proxies, which the documentation lets pass to another
+        #: process at any time ("proxy objects are picklable"): a proxy held in a bank costs every
+        #: worker started with the bank a connection to its manager (an incref when it arrives, a
+        #: decref when the worker exits), and under fork every proxy the host holds does.
+        #: A sent kind is never recycled, whatever its ``reset`` (see ``_host.Host.op_send``).
+        self.sent = bool(getattr(factory, "sent", False)) if callable(factory) else False
 
     def recycled_by(self, reset, often=False) -> "Make":
         """Objects of this kind serve another example once an example that used them passed and

@@ -39,6 +39,7 @@ SEEN = {
     "shared_memory_shareable_list_multibyte_str.py": {"cpython<3.14", "pypy"},
     "shared_memory_shareable_list_negative_index.py": {"cpython", "pypy"},
     "manager_condition_over_rlock.py": {"cpython", "pypy"},
+    "manager_proxy_received_twice.py": {"cpython"},
     "executor_max_tasks_per_child_stalls.py": {"cpython>=3.11"},
     "executor_worker_death_unnoticed.py": {"cpython>=3.9@spawn,forkserver"},
 }

@@ -1,8 +1,10 @@
 """The Manager flavours' objects: proxies of one ``SyncManager`` per context and host process.
 
-A Manager flavour's bank objects are proxies (``manager.Lock()``, ``manager.Queue()``...) that the
-host builds like any other object (:class:`~ipc_spec.objects.Make` with a factory of this module)
-and hands to the workers at their start, as a proxy is meant to be passed. All of them come from
+A Manager flavour's objects are proxies (``manager.Lock()``, ``manager.Queue()``...) that the
+host builds like any other object (:class:`~ipc_spec.objects.Make` with a factory of this module),
+pickles, and sends to the workers with the example that uses them (``Make.sent``), as a proxy is
+meant to be passed: not in a crew's bank, whose every proxy costs every worker a connection to the
+manager. All of them come from
 one manager per context in the host process (:func:`manager`), started on first use: one server
 process serves every crew and example, not one per object.
 
@@ -121,6 +123,7 @@ def _proxy_factory(typeid):
     make.__name__ = make.__qualname__ = "managed_" + typeid
     make.__doc__ = "``manager.%s(*args, **kwargs)`` of ``ctx``'s manager." % typeid
     make.clause = typeid.lower()
+    make.sent = True  # a proxy is pickled to the workers with its example (objects.Make.sent)
     return make
 
 
@@ -150,6 +153,7 @@ def managed_nested(ctx):
 
 
 managed_nested.clause = "proxy"
+managed_nested.sent = True
 
 
 # -- a user's manager: BaseManager.register, connect() and authkey ---------------------------------

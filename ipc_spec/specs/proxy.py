@@ -34,6 +34,13 @@ What the kit checks:
 - ``proxy.nested``: a list proxy stored in a dict proxy, and a dict proxy stored in a list proxy,
   are proxies of the same objects wherever they are read: a mutation through ``d["k"]`` or
   ``l[0]`` in one process is seen by every other.
+- ``proxy.copies``: "proxy objects are picklable so they can be passed between processes", and a
+  proxy "refers to a shared object": a process that receives the same proxy twice holds two
+  proxies of one object, and letting one go (freed at once, or later by the garbage collector:
+  after an exception raised through it, or from a reference cycle) leaves the other working:
+  every write through it returns and is seen by every process. The kit unpickles a second copy
+  in a worker, lets it go, and writes through the first while the collector runs at nearly every
+  allocation (``ipc_spec.ops.proxy.copied``).
 
 A user's own manager ("Customized managers", "Using a remote manager"):
 
@@ -99,6 +106,9 @@ CLAUSES = declare(
             "current_process().authkey, which children share",
     nested="a proxy stored in a dict or list proxy is a proxy of the same object wherever it is "
            "read: a mutation through it is seen by every process",
+    copies="a proxy received twice in one process is two proxies of the same object: once one "
+           "is let go, whenever the garbage collector frees it, writes through the other return "
+           "and are seen by every process",
 )
 
 #: The attribute names the Namespace properties use (what :func:`reset_namespace` deletes).
@@ -331,3 +341,22 @@ def check_intruder(history, op, outcomes, key, what):
                    first[1], ", ".join(first[2])),
                "" if len(outcomes) < 2 else "; through it, get_tally(...).add(0) %s"
                % _shown_outcome(outcomes[1])), history, [op])
+
+
+def check_copies(history, op, how, writes, reads, prop="proxy.copies"):
+    """``op`` (``proxy:copied``) returned an outcome of None for every write, and every process's
+    read (``reads``, ``proxy:items`` ops) holds each written key's last value."""
+    let_go = {"raised": "after a KeyError raised through it", "cycle": "from a reference cycle",
+              "plain": "at once"}[how]
+    returned(history, [op], prop, "writing through a proxy once its copy was let go %s" % let_go)
+    for (key, value), outcome in zip(writes, op.result):
+        expect(outcome is None, prop,
+               "a process received the dict proxy twice and let one copy go %s; then, with the "
+               "garbage collector running, d[%r] = %r through the other raised %s"
+               % (let_go, key, value, outcome), history, [op])
+    want = dict(writes)
+    for read in reads:
+        held = dict(tuple(pair) for pair in read.result) if read.error is None else None
+        expect(held is not None and all(held.get(k) == v for k, v in want.items()), prop,
+               "process %d read the dict as %r; the writes through the proxy whose copy was let "
+               "go left %r" % (read.proc, held, want), history, [read])

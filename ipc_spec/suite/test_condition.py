@@ -375,6 +375,7 @@ def managed_condition(ctx, kind):
 
 
 managed_condition.clause = "condition"  # what an implementation that cannot build it breaks
+managed_condition.sent = True  # proxies: pickled to the workers with each example
 
 
 class Managed(Native):

@@ -169,6 +169,7 @@ def managed_value_set(ctx, ctor):
 
 
 managed_value_set.clause = "value"
+managed_value_set.sent = True  # proxies: pickled to the workers with each example
 
 
 # -- Array / RawArray: the objects -----------------------------------------------------------------

@@ -6,8 +6,11 @@ The kit's Manager objects come from ``ctx.SyncManager`` where the context has on
 the module's top level, so that a server started by spawn or forkserver finds them by name.
 """
 
+import itertools
 import os
 import time
+import weakref
+from multiprocessing import util
 from multiprocessing.managers import (BaseManager, BaseProxy, DictProxy, ListProxy, Namespace,
                                       NamespaceProxy, SyncManager, Value, ValueProxy)
 
@@ -90,6 +93,53 @@ class LocalNamespace(NamespaceProxy):
 
     def __setattr__(self, key, value):
         object.__setattr__(self, key, value)
+
+
+#: Ids of referents of which this process let a proxy go (:class:`LetGoBreaksDict`).
+_LET_GO = set()
+
+
+class LetGoBreaksDict(DictProxy):
+    """Once a process lets a proxy of a dict go, writes through any other proxy of that dict in
+    the process raise OSError: what CPython's process-wide set of live referent ids
+    (``BaseProxy._idset``) does, at random, to the thread's connection when the collector frees a
+    second copy during a call (docs/divergences/manager_proxy_received_twice.py), made certain."""
+
+    def __init__(self, *args, **kwargs):
+        DictProxy.__init__(self, *args, **kwargs)
+        weakref.finalize(self, _LET_GO.add, self._id)
+
+    def __setitem__(self, key, value):
+        if self._id in _LET_GO:
+            raise OSError("handle is closed")
+        return DictProxy.__setitem__(self, key, value)
+
+
+_ENTRIES = itertools.count()
+
+
+def _let_go(token, authkey, state, tls, idset, client, entry):
+    idset.discard(entry)
+    BaseProxy._decref(token, authkey, state, tls, idset, client)
+
+
+class OwnEntryDict(DictProxy):
+    """A repaired dict proxy: its entry in the process's set of live proxies is its own, not its
+    referent's id, so that letting one of two proxies of a dict go never empties the set (and
+    closes the thread's connection) while the other lives; what CPython's gh-71936 fix does."""
+
+    def _incref(self):
+        DictProxy._incref(self)
+        close = getattr(self, "_close", None)
+        if close is None or not getattr(close, "_args", None):
+            return
+        token, authkey, state, tls, idset, client = close._args
+        close.cancel()
+        idset.discard(self._id)
+        entry = (self._id, next(_ENTRIES))
+        idset.add(entry)
+        self._close = util.Finalize(self, _let_go, args=(token, authkey, state, tls, idset, client,
+                                                          entry), exitpriority=10)
 
 
 #: The attributes a proxy keeps for its own working (``BaseProxy.__init__`` and ``_incref``).
@@ -192,6 +242,8 @@ local_namespace = _implementation("LocalNamespace", Namespace=LocalNamespace)
 shared_private_namespace = _implementation("SharedPrivateNamespace",
                                            Namespace=SharedPrivateNamespace)
 copies_nested = _implementation("CopiesNested", dict=CopyingDict, list=CopyingList)
+let_go_breaks_dict = _implementation("LetGoBreaksDict", dict=LetGoBreaksDict)
+own_entry_dict = _implementation("OwnEntryDict", dict=OwnEntryDict)
 local_value = _implementation("LocalValue", Value=LocalValue)
 float_value = _implementation("FloatValue", Value=FloatValue)
 forgets_initial_value = _implementation("ForgetsInitialValue",
