@@ -32,6 +32,14 @@ CASES = [
     (managed.test_values, broken_proxies.forgets_initial_value, "value.initial"),
     (managed.test_values, broken_proxies.float_value, "value.type"),
     (managed.test_values, broken_proxies.local_value, "value.shared"),
+    # A Manager's Array proxies.
+    (managed.test_arrays, broken_proxies.zeroed_array_manager, "array.initial"),
+    (managed.test_arrays, broken_proxies.short_array, "array.length"),
+    (managed.test_arrays, broken_proxies.shifted_array, "array.index"),
+    (managed.test_arrays, broken_proxies.unbounded_array, "array.bounds"),
+    (managed.test_arrays, broken_proxies.reversed_slice_array, "array.slice"),
+    (managed.test_arrays, broken_proxies.local_array, "array.shared"),
+    (managed.test_arrays, broken_proxies.no_float_array_manager, "array.typecodes"),
 ]
 
 

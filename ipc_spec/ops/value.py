@@ -94,3 +94,9 @@ def try_lock(obj, flags, timeout=10.0):
         lock.release()
     flags[1] = 1
     return got
+
+
+def listed(array, key):
+    """``list(array[key])``: a slice of a Manager's Array proxy (an ``array.array`` from the
+    server) as the list of its items."""
+    return list(array[key])

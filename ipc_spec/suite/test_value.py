@@ -187,6 +187,24 @@ def _array(ctx, ctor, code, init):
     return ctx.Array(code, init, lock=False)
 
 
+#: The item types of a Manager's Array: typecodes of the array module (its ``array.array`` in the
+#: server), one of each kind of item but characters ('u' is deprecated from 3.13, 'c' is none).
+MANAGED_ARRAY_TYPES = [ItemType(label) for label in ("q", "B", "f", "d")]
+
+
+def managed_array_set(ctx, ctor, n):
+    """For every Manager Array item type, ``label.seq``: ``manager.Array(code, <n samples>)`` of
+    ``ctx``'s manager (the documented ``Array(typecode, sequence)``: no form taking a size);
+    ``ctor`` is ``"manager.Array"``."""
+    return {t.label + ".seq": part("array.typecodes", "manager.Array(%r, <%d items>)" % (t.code, n),
+                                   manager.managed_Array, ctx, t.code, t.sequence(n))
+            for t in MANAGED_ARRAY_TYPES}
+
+
+managed_array_set.clause = "array"
+managed_array_set.sent = True  # proxies: pickled to the workers with each example
+
+
 def array_set(ctx, ctor, n):
     """For every array item type, ``label.size`` built as ``ctor(code, n)`` and ``label.seq`` from a
     sequence of ``n`` samples."""
@@ -281,6 +299,12 @@ class Native(object):
     value_ctors = ("Value", "Value(lock=False)", "RawValue")
     #: The constructors of arrays (what :meth:`arrays` builds).
     array_ctors = ("Array", "RawArray", "Array(lock=False)")
+    #: How arrays are initialized: from a size (zeroed) and from a sequence.
+    array_inits = ("size", "seq")
+    #: Whether slice assignment is checked (same length only, as a ctypes array has it).
+    slice_assign = True
+    #: Whether a slice is read as the list of its items (a Manager's Array: ``array.array``).
+    slices_listed = False
     #: A synchronized Value has ``get_lock()``, and is a context manager holding it (a Manager's
     #: Value proxy has neither: the documentation says so).
     get_lock = True
@@ -343,13 +367,16 @@ def value_plans(draw):
 # -- Array / RawArray: the plans -------------------------------------------------------------------
 
 
-def array_step(name, op):
-    """The step that performs a :class:`~ipc_spec.specs.value.ArrayModel` operation on ``name``."""
+def array_step(name, op, listed=False):
+    """The step that performs a :class:`~ipc_spec.specs.value.ArrayModel` operation on ``name``;
+    with ``listed``, a slice is read as the list of its items (``value:listed``: a Manager's Array
+    proxy returns the server's ``array.array``)."""
     what = op[0]
     if what == "len":
         return call(name, "__len__")
-    if what == "snapshot":
-        return call(name, "__getitem__", slice(None))
+    if what == "snapshot" or what == "get" and isinstance(op[1], slice):
+        key = slice(None) if what == "snapshot" else op[1]
+        return macro(name, "value:listed", key) if listed else call(name, "__getitem__", key)
     if what == "get":
         return call(name, "__getitem__", op[1])
     if what == "set":
@@ -372,8 +399,9 @@ def _no_nul(data):
     return data.replace(b"\0", b"\1")
 
 
-def array_ops(t, n):
-    """One operation on an array of ``n`` items of type ``t``."""
+def array_ops(t, n, slice_assign=True):
+    """One operation on an array of ``n`` items of type ``t`` (with ``slice_assign``, slice
+    assignments too)."""
     index = st.integers(-n - 2, n + 1)
     bound = st.none() | st.integers(-n - 2, n + 2)
     key = st.builds(slice, bound, bound, st.sampled_from(STEPS))
@@ -382,10 +410,13 @@ def array_ops(t, n):
         st.tuples(st.just("get"), index),
         st.tuples(st.just("set"), index, t.values),
         st.tuples(st.just("get"), key),
-        st.builds(_set_slice, st.just(t), st.just(n), key, items, st.just(0)),
-        st.builds(_set_slice, st.just(t), st.just(n), key, items, st.sampled_from((1, -1, 2))),
         st.just(("len",)),
     ]
+    if slice_assign:
+        ops += [
+            st.builds(_set_slice, st.just(t), st.just(n), key, items, st.just(0)),
+            st.builds(_set_slice, st.just(t), st.just(n), key, items, st.sampled_from((1, -1, 2))),
+        ]
     if t.kind == "bytes":
         ops += [
             st.just(("value",)),
@@ -397,10 +428,10 @@ def array_ops(t, n):
 
 
 @functools.lru_cache(maxsize=None)
-def phase_ops(t, n):
+def phase_ops(t, n, slice_assign=True):
     """The strategy of one phase's operations on an array of ``n`` items of type ``t``, built once
     (building them is most of the cost of drawing)."""
-    return st.lists(array_ops(t, n), max_size=3)
+    return st.lists(array_ops(t, n, slice_assign), max_size=3)
 
 
 @st.composite
@@ -408,9 +439,9 @@ def array_plans(draw):
     flavour = flavour_of(draw)
     ctor = draw(st.sampled_from(flavour.array_ctors))
     n = draw(st.sampled_from(LENGTHS))
-    init = draw(st.sampled_from(("size", "seq")))
+    init = draw(st.sampled_from(flavour.array_inits))
     types = draw(some_types(flavour.array_types))
-    ops = [[draw(phase_ops(t, n)) for _ in range(3)] for t in types]
+    ops = [[draw(phase_ops(t, n, flavour.slice_assign)) for _ in range(3)] for t in types]
     return ctor, n, init, types, ops
 
 
@@ -542,7 +573,7 @@ class ValueProperties(object):
                 name = "s.%s.%s" % (t.label, init)
 
                 def add(op):
-                    steps.append(array_step(name, op))
+                    steps.append(array_step(name, op, self.flavour.slices_listed))
                     outcomes.append(model.expect(op))
                     return outcomes[-1]
 
@@ -648,30 +679,49 @@ class Managed(Native):
     Value's) but not promised to be applied: CPython's server keeps the Python object it is sent,
     and the kit draws each type's values within what the type holds, so that what is read is what
     was written either way. Not promised, so not checked: a lock (the proxy has no
-    ``get_lock()``), the typecodes beyond one of each kind of value (:data:`MANAGED_VALUE_TYPES`),
-    and the Array properties (``manager.Array(typecode, sequence)`` "Create[s] an
-    array": an ``array.array`` in the server, with that type's slices and slice assignment, not a
-    ctypes array's)."""
+    ``get_lock()``), the typecodes beyond one of each kind of value (:data:`MANAGED_VALUE_TYPES`).
+
+    ``manager.Array(typecode, sequence)`` "Create[s] an array and return[s] a proxy for it": an
+    ``array.array`` in the server, whose proxy offers ``len()``, indexing and slices. The Array
+    properties run on it from a sequence (the documented form; there is none taking a size), with
+    the array module's typecodes (:data:`MANAGED_ARRAY_TYPES`), a slice read as the list of its
+    items (``value:listed``). Not promised, so not checked: slice assignment, which
+    the array module makes take only an array of the same typecode and lets change the length
+    (not a ctypes array's same-length rule), and the ``c_char`` array's ``value`` and ``raw``
+    (the array module has no 'c' typecode)."""
 
     name = "manager"
     value_ctors = ("manager.Value",)
     value_types = MANAGED_VALUE_TYPES
+    array_ctors = ("manager.Array",)
+    array_types = MANAGED_ARRAY_TYPES
+    array_inits = ("seq",)
+    slice_assign = False
+    slices_listed = True
     get_lock = False
     not_promised = {
         "value.exclusion": "a Manager's Value proxy has no get_lock() and is no context manager",
         "value.given_lock": "a Manager's Value takes no lock to share",
+        "array.slice_assign": "a Manager's Array is an array.array in the server: its slice "
+                              "assignment takes only an array of the same typecode",
+        "array.slice_length": "a Manager's Array is an array.array in the server: a slice "
+                              "assignment may change its length",
+        "array.chars": "a Manager's Array has the array module's typecodes: no 'c' (c_char)",
     }
 
     @staticmethod
     def values(ctor):
         return Make(managed_value_set, ctor)
 
+    @staticmethod
+    def arrays(ctor, n):
+        return Make(managed_array_set, ctor, n)
+
 
 class TestManagerValue(ValueProperties):
-    """A Manager's Value proxies."""
+    """A Manager's Value and Array proxies."""
 
     flavour = Managed
-    test_arrays = None
     test_exclusion = None
     test_given_lock = None
     test_lock_kinds = None

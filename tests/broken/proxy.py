@@ -11,8 +11,9 @@ import os
 import time
 import weakref
 from multiprocessing import util
-from multiprocessing.managers import (BaseManager, BaseProxy, DictProxy, ListProxy, Namespace,
-                                      NamespaceProxy, SyncManager, Value, ValueProxy)
+from multiprocessing.managers import (Array, ArrayProxy, BaseManager, BaseProxy, DictProxy,
+                                      ListProxy, Namespace, NamespaceProxy, SyncManager, Value,
+                                      ValueProxy)
 
 from ipc_spec.ops.manager import Tally
 
@@ -206,6 +207,72 @@ class FloatValue(ValueProxy):
     value = property(get, ValueProxy.set)
 
 
+class LocalArray(ArrayProxy):
+    """``a[i] = x`` is kept in this proxy (once the server said ``i`` is in range); reads, of
+    items and slices, look there first."""
+
+    def __setitem__(self, key, value):
+        ArrayProxy.__getitem__(self, key)  # IndexError out of range, as the real one
+        n = ArrayProxy.__len__(self)
+        self.__dict__.setdefault("_kept", {})[key % n] = value
+
+    def __getitem__(self, key):
+        kept = self.__dict__.get("_kept", {})
+        got = ArrayProxy.__getitem__(self, key)
+        n = ArrayProxy.__len__(self)
+        if isinstance(key, slice):
+            for j, i in enumerate(range(*key.indices(n))):
+                if i in kept:
+                    got[j] = kept[i]
+            return got
+        return kept.get(key % n, got)
+
+
+class ShiftedArray(ArrayProxy):
+    """``a[i]`` of a non-negative index but the last reads the next item."""
+
+    def __getitem__(self, key):
+        if isinstance(key, int) and 0 <= key < len(self) - 1:
+            key += 1
+        return ArrayProxy.__getitem__(self, key)
+
+
+class UnboundedArray(ArrayProxy):
+    """``a[i]`` past the end returns None instead of raising IndexError."""
+
+    def __getitem__(self, key):
+        if isinstance(key, int) and key >= len(self):
+            return None
+        return ArrayProxy.__getitem__(self, key)
+
+
+class ShortArray(ArrayProxy):
+    """``len(a)`` is one less."""
+
+    def __len__(self):
+        return ArrayProxy.__len__(self) - 1
+
+
+class ReversedSliceArray(ArrayProxy):
+    """A slice other than the whole array (``a[:]``) is read backwards."""
+
+    def __getitem__(self, key):
+        got = ArrayProxy.__getitem__(self, key)
+        return got[::-1] if isinstance(key, slice) and key != slice(None) else got
+
+
+def zeroed_array(typecode, sequence, lock=True):
+    """The server's Array: its items are zeros, whatever the sequence."""
+    return Array(typecode, [0] * len(sequence), lock)
+
+
+def no_float_array(typecode, sequence, lock=True):
+    """The server's Array: typecode 'f' is refused."""
+    if typecode == "f":
+        raise TypeError("bad typecode 'f'")
+    return Array(typecode, sequence, lock)
+
+
 class ForgetsInitialValue(Value):
     """The server's Value: its initializer is dropped (it starts as None)."""
 
@@ -215,7 +282,7 @@ class ForgetsInitialValue(Value):
 
 # -- the managers and implementations --------------------------------------------------------------
 
-_REFERENTS = {"dict": dict, "list": list, "Namespace": Namespace, "Value": Value}
+_REFERENTS = {"dict": dict, "list": list, "Namespace": Namespace, "Value": Value, "Array": Array}
 
 
 def _implementation(name, **proxies):
@@ -248,6 +315,13 @@ local_value = _implementation("LocalValue", Value=LocalValue)
 float_value = _implementation("FloatValue", Value=FloatValue)
 forgets_initial_value = _implementation("ForgetsInitialValue",
                                         Value=(ForgetsInitialValue, ValueProxy))
+local_array = _implementation("LocalArray", Array=LocalArray)
+shifted_array = _implementation("ShiftedArray", Array=ShiftedArray)
+unbounded_array = _implementation("UnboundedArray", Array=UnboundedArray)
+short_array = _implementation("ShortArray", Array=ShortArray)
+reversed_slice_array = _implementation("ReversedSliceArray", Array=ReversedSliceArray)
+zeroed_array_manager = _implementation("ZeroedArray", Array=(zeroed_array, ArrayProxy))
+no_float_array_manager = _implementation("NoFloatArray", Array=(no_float_array, ArrayProxy))
 
 
 # -- a user's manager (BaseManager.register, connect(), authkey) -----------------------------------
