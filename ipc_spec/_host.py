@@ -267,9 +267,25 @@ class Host(object):
         return self._probe(crew, range(len(crew.kinds)))
 
     def op_respawn(self, cid, workers):
+        """Start new workers in place of ``workers``: ``(pids, flukes, failed)``, where a start
+        that raised is tried again (``flukes``: those that then went through) up to
+        ``START_ATTEMPTS`` times; ``failed`` says what the last attempt raised when a worker
+        could not be started at all (its pid is None), and the harness then gives up the crew."""
         crew = self.crews[cid]
         _reap([crew.procs.pop(i) for i in workers if i in crew.procs], 1.0)
-        return [self._start(crew, i) for i in workers]
+        pids, flukes = [], []
+        for i in workers:
+            failures = []
+            while len(failures) < START_ATTEMPTS:
+                try:
+                    pids.append(self._start(crew, i))
+                    break
+                except Exception as exc:
+                    failures.append("%s: %s" % (type(exc).__name__, exc))
+            else:
+                return pids + [None] * (len(workers) - len(pids)), flukes, failures[-1]
+            flukes.extend(failures)
+        return pids, flukes, None
 
     def op_exitcodes(self, cid):
         crew = self.crews[cid]

@@ -38,7 +38,12 @@ class Banks(object):
         self.size = max(self.size, procs)
         crew = self.crew
         if crew is not None and crew.dead:
-            self._await_ready(crew, crew.respawn())
+            respawned = crew.respawn()
+            if respawned is None:  # the implementation failed to start a worker: a new crew
+                crew.kill()
+                self.crew = crew = None
+            else:
+                self._await_ready(crew, respawned)
         if crew is not None and crew.size >= procs and crew.alive():
             short = crew.short(makes)
             if not short:

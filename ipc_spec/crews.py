@@ -226,6 +226,7 @@ class Crew(object):
     def __init__(self, host: Host, impl: str, method: str, size: int, bank: Dict[Any, Any],
                  need: Optional[Dict[Any, int]] = None):
         self.host = host
+        self.impl = impl
         self.method = method
         self.size = size
         self.keys = list(bank)
@@ -294,7 +295,8 @@ class Crew(object):
 
     def respawn(self):
         """Replace the workers that died as planned by new ones inheriting the same bank; returns
-        their indices (they still have to call in)."""
+        their indices (they still have to call in), or None when one could not be started: the
+        crew is then to be given up (an :class:`ImplementationWarning` says why)."""
         dead, self.dead = sorted(self.dead), set()
         for i in dead:
             if self.socks[i] is not None:
@@ -303,7 +305,18 @@ class Crew(object):
             if self.board is not None:  # what the dead worker left there is not the new one's
                 self.board.set_status(i, -1)
                 self.board.set_stage(i, _wire.OUTSIDE, 0.0)
-        for i, pid in zip(dead, self.host.call("respawn", self.cid, dead)):
+        pids, flukes, failed = self.host.call("respawn", self.cid, dead)
+        for text in flukes:
+            warnings.warn(ImplementationWarning(
+                "%s under %r failed to start a crew's worker again and then started it: %s"
+                % (self.impl, self.method, text)), stacklevel=2)
+        if failed is not None:
+            warnings.warn(ImplementationWarning(
+                "%s under %r could not start a crew's worker again (each attempt raised), so a "
+                "new crew takes over: %s" % (self.impl, self.method, failed)),
+                stacklevel=2)
+            return None
+        for i, pid in zip(dead, pids):
             self.pids[i] = pid
         return dead
 

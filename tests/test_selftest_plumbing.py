@@ -7,7 +7,7 @@ import pytest
 
 from ipc_spec.errors import ImplementationWarning
 from ipc_spec.suite import test_barrier, test_condition, test_connection, test_event, test_lock
-from ipc_spec.suite import test_value
+from ipc_spec.suite import test_faults, test_value
 from tests.broken import plumbing as broken
 from tests.selfcheck import DEADLOCK, property_catches
 
@@ -61,3 +61,21 @@ def test_start_that_fails_once(impl, make_env):
     with pytest.warns(ImplementationWarning, match="failed to start a crew's worker"):
         with env.examples_of(lock_props.test_nonblocking):
             lock_props.test_nonblocking(ipc_env=env)
+
+
+fault_props = test_faults.TestFaults()
+
+
+@pytest.mark.parametrize("impl, says", [
+    (broken.flaky_respawn, "failed to start a crew's worker again and then started it"),
+    (broken.failing_respawn, "could not start a crew's worker again"),
+], ids=["once", "always"])
+def test_respawn_that_fails(impl, says, make_env):
+    """A worker started in place of one that died (the faults family's victims) whose start
+    raises is started again; when it never starts, the crew is given up and a new one serves the
+    next example. Either way the properties pass, and the failure is an ImplementationWarning,
+    not a HarnessError."""
+    env = make_env(impl, deadline=30.0)
+    with pytest.warns(ImplementationWarning, match=says):
+        with env.examples_of(fault_props.test_queue_producer_killed):
+            fault_props.test_queue_producer_killed(ipc_env=env)

@@ -63,10 +63,6 @@ A user's own manager ("Customized managers", "Using a remote manager"):
   a child of the same host, connects with None to a server started with None. Keys are drawn
   non-empty: an empty key is the listener family's ``empty_key`` clause.
 
-Documented reset: ``clear()`` empties a dict, ``del l[:]`` a list, and deleting its attributes a
-Namespace (the kit uses the names of :data:`NAMES` only) (:func:`reset_dict`, :func:`reset_list`,
-:func:`reset_namespace`, :func:`reset_nested`).
-
 Stated, not checked as a promise: "If standard (non-proxy) list or dict objects are contained in a
 referent, modifications to those mutable values will not be propagated through the manager because
 the proxy has no way of knowing when the values contained within are modified" (``d["k"] = [];
@@ -111,46 +107,16 @@ CLAUSES = declare(
            "and are seen by every process",
 )
 
-#: The attribute names the Namespace properties use (what :func:`reset_namespace` deletes).
+#: The attribute names the Namespace properties use.
 NAMES = ("a", "b", "c")
 #: The key of the list proxy inside the nested dict proxy (see ``ipc_spec.ops.manager``).
 NESTED_KEY = "k"
-
-
-def reset_dict(d, *args, **kwargs) -> bool:
-    """``clear()`` empties a dict proxy's referent."""
-    d.clear()
-    return len(d) == 0
-
-
-def reset_list(items, *args, **kwargs) -> bool:
-    """``del l[:]`` empties a list proxy's referent."""
-    del items[:]
-    return len(items) == 0
-
-
-def reset_namespace(ns, *args, **kwargs) -> bool:
-    """Deleting each attribute of :data:`NAMES` that is set leaves a Namespace as it was made."""
-    for name in NAMES:
-        if hasattr(ns, name):
-            delattr(ns, name)
-    return not any(hasattr(ns, name) for name in NAMES)
 
 
 def reset_context(ctx, *args, **kwargs) -> bool:
     """The implementation's context (the object of the user-manager property) holds nothing an
     example changes: each example starts a manager of its own."""
     return True
-
-
-def reset_nested(objects, *args, **kwargs) -> bool:
-    """The nested pair (see ``ipc_spec.ops.manager.managed_nested``) is as made when the inner list
-    and the inner dict are empty again, and still the nested proxies."""
-    inner_list, inner_dict = objects["dict"][NESTED_KEY], objects["list"][0]
-    del inner_list[:]
-    inner_dict.clear()
-    return len(objects["dict"]) == 1 and len(objects["list"]) == 1 and \
-        len(inner_list) == 0 and len(inner_dict) == 0
 
 
 # -- the sequential model -------------------------------------------------------------------------

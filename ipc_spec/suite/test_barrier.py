@@ -193,7 +193,7 @@ class Managed(Native):
 
     @staticmethod
     def barrier(parties, **kwargs):
-        return Make(manager.managed_Barrier, parties, **kwargs).recycled_by(spec.reset, often=True)
+        return Make(manager.managed_Barrier, parties, **kwargs)
 
 
 class TestManagerBarrier(BarrierProperties):

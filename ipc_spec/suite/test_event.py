@@ -184,7 +184,7 @@ class Managed(Native):
 
     @staticmethod
     def event():
-        return Make(manager.managed_Event).recycled_by(spec.reset, often=True)
+        return Make(manager.managed_Event)
 
 
 class TestManagerEvent(EventProperties):

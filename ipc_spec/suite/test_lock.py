@@ -488,11 +488,11 @@ class Managed(Native):
 
     @staticmethod
     def lock():
-        return Make(manager.managed_Lock).recycled_by(spec.reset, often=False)
+        return Make(manager.managed_Lock)
 
     @staticmethod
     def rlock():
-        return Make(manager.managed_RLock).recycled_by(spec.reset, often=False)
+        return Make(manager.managed_RLock)
 
 
 class TestManagerLock(LockProperties):

@@ -19,10 +19,10 @@ from ipc_spec.linearizability import check_linearizable
 from ipc_spec.ops import manager
 from ipc_spec.specs import proxy as spec
 
-DICT = Make(manager.managed_dict).recycled_by(spec.reset_dict, often=True)
-LIST = Make(manager.managed_list).recycled_by(spec.reset_list, often=True)
-NAMESPACE = Make(manager.managed_Namespace).recycled_by(spec.reset_namespace, often=True)
-NESTED = Make(manager.managed_nested).recycled_by(spec.reset_nested, often=True)
+DICT = Make(manager.managed_dict)
+LIST = Make(manager.managed_list)
+NAMESPACE = Make(manager.managed_Namespace)
+NESTED = Make(manager.managed_nested)
 
 
 def context(ctx):

@@ -436,11 +436,11 @@ class Managed(Native):
 
     @staticmethod
     def semaphore(value):
-        return Make(manager.managed_Semaphore, value).recycled_by(spec.reset, often=False)
+        return Make(manager.managed_Semaphore, value)
 
     @staticmethod
     def bounded(value):
-        return Make(manager.managed_BoundedSemaphore, value).recycled_by(spec.reset, often=False)
+        return Make(manager.managed_BoundedSemaphore, value)
 
 
 class TestManagerSemaphore(SemaphoreProperties):

@@ -94,6 +94,26 @@ def _flaky_second(ctx, *args, **kwargs):
     return _flaky(ctx, 2, args, kwargs)
 
 
+_workers = {}  # (crew, worker index, start method) -> starts of that worker in this process
+
+
+def _respawn_failing(times):
+    def Process(ctx, *args, **kwargs):
+        """A real Process, except that starting a crew's worker in place of one that died fails
+        ``times`` times in a row (a worker is known by its index and crew, its first arguments)."""
+        worker = kwargs.get("args", ())[:2]
+        if not str(kwargs.get("name", "")).startswith("ipc-spec-worker-"):
+            return ctx.Process(*args, **kwargs)
+        key = tuple(worker) + (ctx.get_start_method(),)
+        _workers[key] = _workers.get(key, 0) + 1
+        if 1 < _workers[key] <= 1 + times:
+            raise pickle.PicklingError("Can't pickle <class 'multiprocessing.synchronize."
+                                       "Condition'>: it's not found as multiprocessing."
+                                       "synchronize.Condition")
+        return ctx.Process(*args, **kwargs)
+    return Process
+
+
 #: Every Connection's poll() says there is something to read, always.
 poll_lies = Broken("plumbing.PollLies", Pipe=_every_pipe(PollTrueOnNothing))
 #: Every Connection's recv() blocks for ever.
@@ -108,3 +128,9 @@ flaky_start = Broken("plumbing.FlakyStart", Process=_flaky_process)
 flaky_second_start = Broken("plumbing.FlakySecondStart", Process=_flaky_second)
 #: Every RawArray is private to the process that holds it.
 private_raw_array = Broken("plumbing.PrivateRawArray", RawArray=_private_array)
+#: Starting a worker in place of one that died fails once, then works (PyPy 7.3.11 under
+#: forkserver once failed to pickle a Queue's Condition there).
+flaky_respawn = Broken("plumbing.FlakyRespawn", Process=_respawn_failing(1))
+#: Starting a worker in place of one that died always fails: every crew is given up at its first
+#: death, and a new one takes over.
+failing_respawn = Broken("plumbing.FailingRespawn", Process=_respawn_failing(10 ** 6))
