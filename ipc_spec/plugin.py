@@ -189,6 +189,18 @@ def pytest_report_header(config):
         kit.impl.spec, kit.impl.version, ", ".join(kit.methods))]
 
 
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config, log):
+    """Under xdist's default distribution, the property tests of a module and start method run in
+    one worker, which starts their env once (:mod:`ipc_spec.scheduling`)."""
+    from . import scheduling  # imports xdist, which the kit runs without
+
+    if config.getvalue("dist") != "load" or scheduling.chooses_distribution(
+            config.invocation_params.args):
+        return None
+    return scheduling.PropertyScheduling(config, log, _kit(config).methods)
+
+
 def pytest_generate_tests(metafunc):
     if "start_method" in metafunc.fixturenames:
         methods = _kit(metafunc.config).methods
